@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate';
+import { initial } from './001_initial';
+
+/** Every migration, in version order. A new one gets the next version and is added here. */
+export const migrations: readonly Migration[] = [initial];
