@@ -53,6 +53,10 @@ const envSchema = z
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
     DATA_DIR: z.string().trim().min(1).default('./data'),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w-]{1,32}$/, 'letters, digits, _ or -, at most 32')
+      .default('helpdesk'),
     DEMO_DATA: bool(true),
 
     CHANNELS: z
