@@ -241,6 +241,8 @@ export type ListScope = 'mine' | 'shared' | 'all' | 'drafts';
 export interface ListQuery {
   scope: ListScope;
   status?: TicketStatus | TicketStatus[];
+  /** Only tickets resolved at or after this instant (ISO 8601): the "resolved this month" drill-down (F4). */
+  resolvedSince?: string;
   /** Opaque cursor from the previous page. */
   cursor?: string;
   limit?: number;
