@@ -131,18 +131,18 @@ const envSchema = z
     JOB_BACKOFF_MS: int(2000, 1, 3_600_000),
   })
   .superRefine((env, ctx) => {
-    const need = (channel: string, names: (keyof typeof env)[]) => {
+    const need = (condition: string, names: (keyof typeof env)[]) => {
       for (const name of names) {
         if (env[name] === undefined) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `is required when CHANNELS includes ${channel}` });
+          ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${condition}` });
         }
       }
     };
     if (env.CHANNELS.includes('wecom')) {
-      need('wecom', ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY']);
+      need('CHANNELS includes wecom', ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY']);
     }
     if (env.CHANNELS.includes('wechat_kf')) {
-      need('wechat_kf', ['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_KF_OPEN_KFID']);
+      need('CHANNELS includes wechat_kf', ['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_KF_OPEN_KFID']);
     }
     if (env.CHANNELS.includes('teams') && env.MicrosoftAppId !== undefined) {
       const type = env.MicrosoftAppType ?? 'MultiTenant';
@@ -162,7 +162,7 @@ const envSchema = z
       }
     }
     if (env.SMS_PROVIDER === 'tencent') {
-      need('SMS_PROVIDER=tencent', [
+      need('SMS_PROVIDER is tencent', [
         'TENCENT_SECRET_ID',
         'TENCENT_SECRET_KEY',
         'TENCENT_SMS_SDK_APP_ID',
@@ -173,7 +173,7 @@ const envSchema = z
       ]);
     }
     if (env.SMS_PROVIDER === 'aliyun') {
-      need('SMS_PROVIDER=aliyun', [
+      need('SMS_PROVIDER is aliyun', [
         'ALIYUN_ACCESS_KEY_ID',
         'ALIYUN_ACCESS_KEY_SECRET',
         'SMS_SIGN_NAME',
