@@ -20,8 +20,8 @@ import {
   encodeCursor,
   isUuid,
   pageLimit,
-  type SummaryRow,
   SUMMARY_COLUMNS,
+  type SummaryRow,
   statusList,
   TICKET_COLUMNS,
   type TicketRow,
@@ -36,7 +36,10 @@ export interface StaffTicketServiceOptions {
 type Change = Extract<OutboxEvent, { topic: 'ticket.changed' }>['change'];
 
 /** What a transition's column assignments may refer to; `p` turns a value into a bound parameter. */
-type SetSql = (p: (value: unknown) => string, v: { now: Date; staffId: string; text: string | null }) => string;
+type SetSql = (
+  p: (value: unknown) => string,
+  v: { now: Date; staffId: string; text: string | null },
+) => string;
 
 /**
  * A staff transition: the statuses it starts from, the columns it sets, the timeline kind and the
@@ -58,10 +61,17 @@ const TRANSITIONS = {
     change: 'accepted',
     code: 'ticket_not_waiting',
   },
-  reply: { from: ['in_progress'], set: () => '', kind: 'staff_reply', change: 'replied', code: 'ticket_not_in_progress' },
+  reply: {
+    from: ['in_progress'],
+    set: () => '',
+    kind: 'staff_reply',
+    change: 'replied',
+    code: 'ticket_not_in_progress',
+  },
   resolve: {
     from: ['in_progress'],
-    set: (p, v) => `status = 'resolved', resolved_at = ${p(v.now)}, resolution = ${p(v.text)}, rating_reminded_at = null`,
+    set: (p, v) =>
+      `status = 'resolved', resolved_at = ${p(v.now)}, resolution = ${p(v.text)}, rating_reminded_at = null`,
     kind: 'resolved',
     change: 'resolved',
     code: 'ticket_not_in_progress',
@@ -153,7 +163,12 @@ export class DbStaffTicketService implements StaffTicketService {
   }
 
   reopen(staff: StaffActor, ticketId: string, reason?: string): Promise<TicketDetails> {
-    return this.transition(staff, ticketId, TRANSITIONS.reopen, reason?.trim() ? requiredText('reason', reason) : null);
+    return this.transition(
+      staff,
+      ticketId,
+      TRANSITIONS.reopen,
+      reason?.trim() ? requiredText('reason', reason) : null,
+    );
   }
 
   async ratings(page: { lowFirst?: boolean; cursor?: string; limit?: number }): Promise<Page<RatingEntry>> {
@@ -212,7 +227,8 @@ export class DbStaffTicketService implements StaffTicketService {
         acceptedBy: r.accepted_by,
         createdAt: r.created_at,
       })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.stars, last.sort_at, last.ticket_id]) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.stars, last.sort_at, last.ticket_id]) : null,
     };
   }
 
@@ -234,17 +250,22 @@ export class DbStaffTicketService implements StaffTicketService {
         params.push(value);
         return `$${params.length}`;
       };
-      const set = [t.set(p, { now, staffId: staff.staffId, text }), 'updated_at = $3'].filter(Boolean).join(', ');
+      const set = [t.set(p, { now, staffId: staff.staffId, text }), 'updated_at = $3']
+        .filter(Boolean)
+        .join(', ');
       const { rows } = await tx.query<{ id: string }>(
         `update tickets set ${set} where id = $1 and status = any($2::text[]) returning id`,
         params,
       );
       if (rows.length === 0) {
-        const current = await tx.query<{ status: TicketStatus }>('select status from tickets where id = $1', [row.id]);
+        const current = await tx.query<{ status: TicketStatus }>('select status from tickets where id = $1', [
+          row.id,
+        ]);
         const status = current.rows[0]?.status ?? row.status;
         throw invalidState(t.code, `cannot ${t.kind} a ticket that is ${status}`, { status });
       }
-      const data = t.kind === 'staff_reply' ? { text } : t.kind === 'resolved' ? { resolution: text } : { reason: text };
+      const data =
+        t.kind === 'staff_reply' ? { text } : t.kind === 'resolved' ? { resolution: text } : { reason: text };
       const eventId = await appendEvent(tx, row.id, t.kind, { type: 'staff', id: staff.staffId }, data, now);
       await enqueue(tx, { topic: 'ticket.changed', ticketId: row.id, eventId, change: t.change });
       return row.id;

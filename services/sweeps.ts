@@ -49,7 +49,14 @@ export class DbTicketSweeps implements TicketSweeps {
           [cutoff, now, this.batch],
         );
         for (const { id } of rows) {
-          const eventId = await appendEvent(tx, id, 'closed', { type: 'system' }, { reason: 'rating_window' }, now);
+          const eventId = await appendEvent(
+            tx,
+            id,
+            'closed',
+            { type: 'system' },
+            { reason: 'rating_window' },
+            now,
+          );
           await enqueue(tx, { topic: 'ticket.changed', ticketId: id, eventId, change: 'closed' });
         }
         return rows.length;

@@ -37,7 +37,9 @@ export function computeActions(
     case 'in_progress':
       return ['supplement', 'share'];
     case 'resolved':
-      return !rated && withinRatingWindow(row, now, windowDays) ? [...manage(['rate', 'reopen']), 'share'] : ['share'];
+      return !rated && withinRatingWindow(row, now, windowDays)
+        ? [...manage(['rate', 'reopen']), 'share']
+        : ['share'];
     default:
       return [];
   }
@@ -74,7 +76,9 @@ export async function loadDetails(
         where ticket_id = $1 order by created_at, id`,
       [row.id],
     ),
-    db.query<RatingRow>('select stars, comment, created_at from ticket_ratings where ticket_id = $1', [row.id]),
+    db.query<RatingRow>('select stars, comment, created_at from ticket_ratings where ticket_id = $1', [
+      row.id,
+    ]),
     row.accepted_by
       ? db.query<{ id: string; name: string }>('select id, name from staff where id = $1', [row.accepted_by])
       : Promise.resolve({ rows: [] as { id: string; name: string }[] }),

@@ -2,14 +2,25 @@ import type { Figure, ListQuery, Page, TicketSummary } from './contracts';
 import type { Queryable } from './db/database';
 import { invalidInput } from './errors';
 import type { Viewer } from './ticket-access';
-import { createdCursorSql, pageLimit, type SummaryRow, SUMMARY_COLUMNS, statusList, toPage } from './ticket-rows';
+import {
+  createdCursorSql,
+  pageLimit,
+  SUMMARY_COLUMNS,
+  type SummaryRow,
+  statusList,
+  toPage,
+} from './ticket-rows';
 
 /**
  * F6 lists, newest first, by keyset on (created_at, id). Each scope reads one of the per-identity or
  * per-organization indexes; "all" for an identity without organization-wide rights is the union of
  * its own and its shared tickets, each side already limited, so the cost follows the page size.
  */
-export async function listTickets(db: Queryable, viewer: Viewer, query: ListQuery): Promise<Page<TicketSummary>> {
+export async function listTickets(
+  db: Queryable,
+  viewer: Viewer,
+  query: ListQuery,
+): Promise<Page<TicketSummary>> {
   const limit = pageLimit(query.limit);
   const statuses = statusList(query.status);
   const params: unknown[] = [viewer.identityId];
@@ -47,9 +58,9 @@ export async function listTickets(db: Queryable, viewer: Viewer, query: ListQuer
     case 'all':
       if (viewer.orgWide) {
         // Own and shared tickets belong to the identity's organization too (shares never cross it).
-        params.push(viewer.organizationId);
         sql = `select ${SUMMARY_COLUMNS} from tickets t
-                where t.organization_id = $${params.length} and t.status <> 'draft'${filter} ${order} limit ${lim}`;
+                where t.organization_id = (select organization_id from identities where id = $1)
+                  and t.status <> 'draft'${filter} ${order} limit ${lim}`;
       } else {
         sql = `select * from ((${own}) union (${shared})) t ${order} limit ${lim}`;
       }
@@ -106,13 +117,27 @@ export async function figures(db: Queryable, viewer: Viewer, now: Date, timeZone
     const list = scope === 'identity' ? 'mine' : 'all';
     out.push(
       { key: 'waiting', scope, count: row.waiting, drillDown: { scope: list, status: 'waiting' } },
-      { key: 'in_progress', scope, count: row.in_progress, drillDown: { scope: list, status: 'in_progress' } },
-      { key: 'awaiting_rating', scope, count: row.awaiting_rating, drillDown: { scope: list, status: 'resolved' } },
+      {
+        key: 'in_progress',
+        scope,
+        count: row.in_progress,
+        drillDown: { scope: list, status: 'in_progress' },
+      },
+      {
+        key: 'awaiting_rating',
+        scope,
+        count: row.awaiting_rating,
+        drillDown: { scope: list, status: 'resolved' },
+      },
       {
         key: 'resolved_this_month',
         scope,
         count: row.resolved_this_month,
-        drillDown: { scope: list, status: ['resolved', 'closed'], resolvedSince: row.month_start.toISOString() },
+        drillDown: {
+          scope: list,
+          status: ['resolved', 'closed'],
+          resolvedSince: row.month_start.toISOString(),
+        },
       },
     );
   }

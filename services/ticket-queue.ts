@@ -1,7 +1,14 @@
 import type { QueueEntry, QueuePosition } from './contracts';
 import type { Queryable } from './db/database';
 import { invalidInput } from './errors';
-import { decodeCursor, encodeCursor, isUuid, type SummaryRow, SUMMARY_COLUMNS, toSummary } from './ticket-rows';
+import {
+  decodeCursor,
+  encodeCursor,
+  isUuid,
+  SUMMARY_COLUMNS,
+  type SummaryRow,
+  toSummary,
+} from './ticket-rows';
 
 /**
  * F8: the waiting queue. Order within a queue: priority (queue_rank 0 = urgent), then submission
@@ -61,12 +68,20 @@ export async function queuePage(
   }
   if (cursor) {
     const [q, rank, at, id] = decodeCursor(cursor, 4);
-    if (typeof q !== 'string' || typeof rank !== 'number' || typeof at !== 'string' || typeof id !== 'string' || !isUuid(id)) {
+    if (
+      typeof q !== 'string' ||
+      typeof rank !== 'number' ||
+      typeof at !== 'string' ||
+      typeof id !== 'string' ||
+      !isUuid(id)
+    ) {
       throw invalidInput('cursor', 'invalid_cursor', 'cursor is not valid');
     }
     params.push(q, rank, at, id);
     const n = params.length;
-    where.push(`(t.queue, t.queue_rank, t.submitted_at, t.id) > ($${n - 3}, $${n - 2}, $${n - 1}::timestamptz, $${n}::uuid)`);
+    where.push(
+      `(t.queue, t.queue_rank, t.submitted_at, t.id) > ($${n - 3}, $${n - 2}, $${n - 1}::timestamptz, $${n}::uuid)`,
+    );
   }
   params.push(limit + 1);
   const { rows } = await db.query<QueueRow>(
@@ -103,6 +118,8 @@ export async function queuePage(
       submittedAt: r.submitted_at,
     })),
     nextCursor:
-      rows.length > limit && last ? encodeCursor([last.queue, last.queue_rank, last.submitted_key, last.id]) : null,
+      rows.length > limit && last
+        ? encodeCursor([last.queue, last.queue_rank, last.submitted_key, last.id])
+        : null,
   };
 }

@@ -85,7 +85,14 @@ export function toSummary(row: SummaryRow | TicketRow): TicketSummary {
   };
 }
 
-const STATUSES: readonly TicketStatus[] = ['draft', 'waiting', 'in_progress', 'resolved', 'closed', 'cancelled'];
+const STATUSES: readonly TicketStatus[] = [
+  'draft',
+  'waiting',
+  'in_progress',
+  'resolved',
+  'closed',
+  'cancelled',
+];
 
 export const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
 
@@ -97,7 +104,8 @@ export const MAX_LIMIT = 50;
 
 export function pageLimit(limit: number | undefined, fallback = DEFAULT_LIMIT): number {
   if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1) throw invalidInput('limit', 'invalid_limit', 'limit must be a positive integer');
+  if (!Number.isInteger(limit) || limit < 1)
+    throw invalidInput('limit', 'invalid_limit', 'limit must be a positive integer');
   return Math.min(limit, MAX_LIMIT);
 }
 

@@ -18,7 +18,8 @@ export function checkFields(fields: DraftFields, categories: readonly string[]):
   if (fields.title !== undefined) {
     const title = String(fields.title).trim();
     if (title.length === 0) throw invalidInput('title', 'title_required', 'title is empty');
-    if ([...title].length > TITLE_MAX) throw invalidInput('title', 'title_too_long', `title exceeds ${TITLE_MAX}`);
+    if ([...title].length > TITLE_MAX)
+      throw invalidInput('title', 'title_too_long', `title exceeds ${TITLE_MAX}`);
     out.title = title;
   }
   if (fields.description !== undefined) {
@@ -29,11 +30,13 @@ export function checkFields(fields: DraftFields, categories: readonly string[]):
     out.description = description;
   }
   if (fields.category !== undefined) {
-    if (!categories.includes(fields.category)) throw invalidInput('category', 'unknown_category', 'unknown category');
+    if (!categories.includes(fields.category))
+      throw invalidInput('category', 'unknown_category', 'unknown category');
     out.category = fields.category;
   }
   if (fields.priority !== undefined) {
-    if (!PRIORITIES.includes(fields.priority)) throw invalidInput('priority', 'unknown_priority', 'unknown priority');
+    if (!PRIORITIES.includes(fields.priority))
+      throw invalidInput('priority', 'unknown_priority', 'unknown priority');
     out.priority = fields.priority;
   }
   if (fields.replyChannel !== undefined) out.replyChannel = checkReplyChannelShape(fields.replyChannel);
@@ -45,7 +48,11 @@ function checkReplyChannelShape(value: ReplyChannel): ReplyChannel {
   if (!value || typeof value !== 'object') throw bad();
   if (value.kind === 'sms' || value.kind === 'email') return { kind: value.kind };
   if (value.kind === 'chat') {
-    if (!CHAT_CHANNELS.includes(value.channel) || typeof value.chatUserId !== 'string' || value.chatUserId === '') {
+    if (
+      !CHAT_CHANNELS.includes(value.channel) ||
+      typeof value.chatUserId !== 'string' ||
+      value.chatUserId === ''
+    ) {
       throw bad();
     }
     return { kind: 'chat', channel: value.channel, chatUserId: value.chatUserId };
@@ -58,7 +65,11 @@ function checkReplyChannelShape(value: ReplyChannel): ReplyChannel {
  * this account (its own bound chat, or a phone/email on file), so progress can never be routed to
  * somebody else's chat.
  */
-export async function checkSubmittable(db: Queryable, row: TicketRow, categories: readonly string[]): Promise<void> {
+export async function checkSubmittable(
+  db: Queryable,
+  row: TicketRow,
+  categories: readonly string[],
+): Promise<void> {
   checkFields(
     {
       title: row.title,
@@ -72,9 +83,14 @@ export async function checkSubmittable(db: Queryable, row: TicketRow, categories
   if (row.category === null) throw invalidInput('category', 'category_required', 'category is missing');
   if (row.priority === null) throw invalidInput('priority', 'priority_required', 'priority is missing');
   const channel = row.reply_channel;
-  if (channel === null) throw invalidInput('replyChannel', 'reply_channel_required', 'reply channel is missing');
+  if (channel === null)
+    throw invalidInput('replyChannel', 'reply_channel_required', 'reply channel is missing');
   const unavailable = () =>
-    invalidInput('replyChannel', 'reply_channel_unavailable', 'reply channel is not available for this account');
+    invalidInput(
+      'replyChannel',
+      'reply_channel_unavailable',
+      'reply channel is not available for this account',
+    );
   if (channel.kind === 'chat') {
     const { rows } = await db.query(
       'select 1 from chat_bindings where channel = $1 and chat_user_id = $2 and account_id = $3',
@@ -83,7 +99,9 @@ export async function checkSubmittable(db: Queryable, row: TicketRow, categories
     if (rows.length === 0) throw unavailable();
   } else {
     const column = channel.kind === 'sms' ? 'phone' : 'email';
-    const { rows } = await db.query(`select 1 from accounts where id = $1 and ${column} is not null`, [row.account_id]);
+    const { rows } = await db.query(`select 1 from accounts where id = $1 and ${column} is not null`, [
+      row.account_id,
+    ]);
     if (rows.length === 0) throw unavailable();
   }
 }

@@ -117,7 +117,10 @@ export class DbTicketService implements TicketService {
     });
   }
 
-  async submit(actor: CustomerActor, ticketId: string): Promise<{ ticket: TicketDetails; position: QueuePosition }> {
+  async submit(
+    actor: CustomerActor,
+    ticketId: string,
+  ): Promise<{ ticket: TicketDetails; position: QueuePosition }> {
     const viewer = await resolveViewer(this.db, actor);
     const position = await this.db.transaction(async (tx) => {
       const row = await this.draftForUpdate(tx, viewer, ticketId);
@@ -130,17 +133,31 @@ export class DbTicketService implements TicketService {
           where id = $1`,
         [row.id, number, PRIORITY_RANK[row.priority!], now],
       );
-      await appendEvent(tx, row.id, 'submitted', { type: 'customer', id: viewer.identityId }, { number }, now);
+      await appendEvent(
+        tx,
+        row.id,
+        'submitted',
+        { type: 'customer', id: viewer.identityId },
+        { number },
+        now,
+      );
       await enqueue(tx, { topic: 'staff.ticket_waiting', ticketId: row.id });
       const pos = (await queuePositionOf(tx, row.id))!;
       // The customer hears the position now; milestones announce only later progress (sweeps).
-      await tx.query('update tickets set last_milestone = $2 where id = $1', [row.id, milestoneFor(pos.position)]);
+      await tx.query('update tickets set last_milestone = $2 where id = $1', [
+        row.id,
+        milestoneFor(pos.position),
+      ]);
       return pos;
     });
     return { ticket: await this.details(viewer, ticketId), position };
   }
 
-  async addAttachment(actor: CustomerActor, ticketId: string, file: Omit<Attachment, 'id'>): Promise<Attachment> {
+  async addAttachment(
+    actor: CustomerActor,
+    ticketId: string,
+    file: Omit<Attachment, 'id'>,
+  ): Promise<Attachment> {
     const viewer = await resolveViewer(this.db, actor);
     if (typeof file.name !== 'string' || file.name.trim() === '' || file.name.length > 255) {
       throw invalidInput('name', 'invalid_attachment_name', 'attachment name is not valid');
@@ -148,8 +165,10 @@ export class DbTicketService implements TicketService {
     if (typeof file.contentType !== 'string' || file.contentType.trim() === '') {
       throw invalidInput('contentType', 'invalid_content_type', 'content type is missing');
     }
-    if (!Number.isInteger(file.size) || file.size < 0) throw invalidInput('size', 'invalid_size', 'size is not valid');
-    if (typeof file.url !== 'string' || file.url.trim() === '') throw invalidInput('url', 'invalid_url', 'url is missing');
+    if (!Number.isInteger(file.size) || file.size < 0)
+      throw invalidInput('size', 'invalid_size', 'size is not valid');
+    if (typeof file.url !== 'string' || file.url.trim() === '')
+      throw invalidInput('url', 'invalid_url', 'url is missing');
     return this.db.transaction(async (tx) => {
       const { row } = await loadVisible(tx, viewer, ticketId, { forUpdate: true });
       if (row.status !== 'draft' && !OPEN.includes(row.status)) throw wrongState('ticket_closed', row);
@@ -187,11 +206,18 @@ export class DbTicketService implements TicketService {
     return this.change(actor, ticketId, async (tx, row, access, viewer, now) => {
       if (!access.manager) throw forbidden('not_ticket_owner');
       if (row.status !== 'waiting') throw wrongState('ticket_not_waiting', row);
-      await tx.query(`update tickets set status = 'cancelled', closed_at = $2, updated_at = $2 where id = $1`, [
+      await tx.query(
+        `update tickets set status = 'cancelled', closed_at = $2, updated_at = $2 where id = $1`,
+        [row.id, now],
+      );
+      const eventId = await appendEvent(
+        tx,
         row.id,
+        'cancelled',
+        { type: 'customer', id: viewer.identityId },
+        {},
         now,
-      ]);
-      const eventId = await appendEvent(tx, row.id, 'cancelled', { type: 'customer', id: viewer.identityId }, {}, now);
+      );
       await enqueue(tx, { topic: 'ticket.changed', ticketId: row.id, eventId, change: 'cancelled' });
     });
   }
@@ -199,18 +225,27 @@ export class DbTicketService implements TicketService {
   async addSupplement(actor: CustomerActor, ticketId: string, text: string): Promise<TicketDetails> {
     const body = typeof text === 'string' ? text.trim() : '';
     if (body === '') throw invalidInput('text', 'supplement_required', 'supplement is empty');
-    if ([...body].length > SUPPLEMENT_MAX) throw invalidInput('text', 'supplement_too_long', 'supplement is too long');
+    if ([...body].length > SUPPLEMENT_MAX)
+      throw invalidInput('text', 'supplement_too_long', 'supplement is too long');
     return this.change(actor, ticketId, async (tx, row, _access, viewer, now) => {
       if (!OPEN.includes(row.status)) throw wrongState('ticket_not_open', row);
       await tx.query('update tickets set updated_at = $2 where id = $1', [row.id, now]);
       // Staff see it in the timeline; there is no customer-facing push for one's own supplement.
-      await appendEvent(tx, row.id, 'supplement', { type: 'customer', id: viewer.identityId }, { text: body }, now);
+      await appendEvent(
+        tx,
+        row.id,
+        'supplement',
+        { type: 'customer', id: viewer.identityId },
+        { text: body },
+        now,
+      );
     });
   }
 
   async reopen(actor: CustomerActor, ticketId: string, reason?: string): Promise<TicketDetails> {
     const why = reason?.trim() || null;
-    if (why && [...why].length > SUPPLEMENT_MAX) throw invalidInput('reason', 'reason_too_long', 'reason is too long');
+    if (why && [...why].length > SUPPLEMENT_MAX)
+      throw invalidInput('reason', 'reason_too_long', 'reason is too long');
     return this.change(actor, ticketId, async (tx, row, access, viewer, now) => {
       if (!access.manager) throw forbidden('not_ticket_owner');
       if (row.status !== 'resolved') throw wrongState('ticket_not_resolved', row);
@@ -235,7 +270,8 @@ export class DbTicketService implements TicketService {
   async share(actor: CustomerActor, ticketId: string, identityId: string): Promise<void> {
     await this.change(actor, ticketId, async (tx, row, _access, viewer, now) => {
       if (!OPEN.includes(row.status)) throw wrongState('ticket_not_open', row);
-      const badTarget = () => invalidInput('identityId', 'invalid_share_target', 'not a colleague of this organization');
+      const badTarget = () =>
+        invalidInput('identityId', 'invalid_share_target', 'not a colleague of this organization');
       if (typeof identityId !== 'string' || !isUuid(identityId)) throw badTarget();
       const { rows } = await tx.query<{ display_name: string }>(
         `select display_name from identities
@@ -267,8 +303,13 @@ export class DbTicketService implements TicketService {
     const position = await queuePositionOf(this.db, row.id);
     if (!position) {
       // Accepted (or cancelled) in the meantime: report the status it has now.
-      const { rows } = await this.db.query<{ status: TicketStatus }>('select status from tickets where id = $1', [row.id]);
-      throw invalidState('ticket_not_waiting', 'the ticket is not waiting', { status: rows[0]?.status ?? row.status });
+      const { rows } = await this.db.query<{ status: TicketStatus }>(
+        'select status from tickets where id = $1',
+        [row.id],
+      );
+      throw invalidState('ticket_not_waiting', 'the ticket is not waiting', {
+        status: rows[0]?.status ?? row.status,
+      });
     }
     return position;
   }
@@ -277,15 +318,24 @@ export class DbTicketService implements TicketService {
     return figures(this.db, await resolveViewer(this.db, actor), this.now(), this.timeZone);
   }
 
-  async rate(actor: CustomerActor, ticketId: string, stars: number, comment?: string): Promise<TicketDetails> {
-    if (!Number.isInteger(stars) || stars < 1 || stars > 5) throw invalidInput('stars', 'invalid_stars', '1 to 5 stars');
+  async rate(
+    actor: CustomerActor,
+    ticketId: string,
+    stars: number,
+    comment?: string,
+  ): Promise<TicketDetails> {
+    if (!Number.isInteger(stars) || stars < 1 || stars > 5)
+      throw invalidInput('stars', 'invalid_stars', '1 to 5 stars');
     const text = comment?.trim() || null;
-    if (text && [...text].length > COMMENT_MAX) throw invalidInput('comment', 'comment_too_long', 'comment is too long');
+    if (text && [...text].length > COMMENT_MAX)
+      throw invalidInput('comment', 'comment_too_long', 'comment is too long');
     return this.change(actor, ticketId, async (tx, row, access, viewer, now) => {
       if (!access.manager) throw forbidden('not_ticket_owner');
       const rated = await tx.query('select 1 from ticket_ratings where ticket_id = $1', [row.id]);
       if (rated.rows.length > 0) {
-        throw new DomainError('conflict', 'already_rated', 'the ticket is already rated', { status: row.status });
+        throw new DomainError('conflict', 'already_rated', 'the ticket is already rated', {
+          status: row.status,
+        });
       }
       if (row.status !== 'resolved') throw wrongState('ticket_not_resolved', row);
       if (!withinRatingWindow(row, now, this.windowDays)) throw wrongState('rating_window_passed', row);
@@ -298,7 +348,14 @@ export class DbTicketService implements TicketService {
         row.id,
         now,
       ]);
-      await appendEvent(tx, row.id, 'rated', { type: 'customer', id: viewer.identityId }, { stars, comment: text }, now);
+      await appendEvent(
+        tx,
+        row.id,
+        'rated',
+        { type: 'customer', id: viewer.identityId },
+        { stars, comment: text },
+        now,
+      );
       await enqueue(tx, { topic: 'staff.rating_received', ticketId: row.id, stars, low: stars <= 2 });
     });
   }
