@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate';
 import { initial } from './001_initial';
+import { accounts } from './002_accounts';
 
 /** Every migration, in version order. A new one gets the next version and is added here. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, accounts];
