@@ -108,7 +108,10 @@ export class DbStaffTicketService implements StaffTicketService {
     this.now = options.now ?? (() => new Date());
   }
 
-  queue(queue: string | undefined, page: { cursor?: string; limit?: number }): Promise<Page<QueueEntry>> {
+  async queue(
+    queue: string | undefined,
+    page: { cursor?: string; limit?: number },
+  ): Promise<Page<QueueEntry>> {
     return queuePage(this.db, queue, page.cursor, pageLimit(page.limit, 20));
   }
 
@@ -146,23 +149,23 @@ export class DbStaffTicketService implements StaffTicketService {
     return toPage(rows, limit);
   }
 
-  accept(staff: StaffActor, ticketId: string): Promise<TicketDetails> {
+  async accept(staff: StaffActor, ticketId: string): Promise<TicketDetails> {
     return this.transition(staff, ticketId, TRANSITIONS.accept, null);
   }
 
-  reply(staff: StaffActor, ticketId: string, text: string): Promise<TicketDetails> {
+  async reply(staff: StaffActor, ticketId: string, text: string): Promise<TicketDetails> {
     return this.transition(staff, ticketId, TRANSITIONS.reply, requiredText('text', text));
   }
 
-  resolve(staff: StaffActor, ticketId: string, resolution: string): Promise<TicketDetails> {
+  async resolve(staff: StaffActor, ticketId: string, resolution: string): Promise<TicketDetails> {
     return this.transition(staff, ticketId, TRANSITIONS.resolve, requiredText('resolution', resolution));
   }
 
-  close(staff: StaffActor, ticketId: string): Promise<TicketDetails> {
+  async close(staff: StaffActor, ticketId: string): Promise<TicketDetails> {
     return this.transition(staff, ticketId, TRANSITIONS.close, null);
   }
 
-  reopen(staff: StaffActor, ticketId: string, reason?: string): Promise<TicketDetails> {
+  async reopen(staff: StaffActor, ticketId: string, reason?: string): Promise<TicketDetails> {
     return this.transition(
       staff,
       ticketId,
