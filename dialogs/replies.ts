@@ -105,7 +105,12 @@ export type Reply =
       actions: Choice[];
       emptyText: string;
     }
-  | { kind: 'figures'; title: string; figures: { label: string; count: number; open: Choice }[]; actions: Choice[] }
+  | {
+      kind: 'figures';
+      title: string;
+      figures: { label: string; count: number; open: Choice }[];
+      actions: Choice[];
+    }
   | {
       kind: 'link';
       text: string;

@@ -1,0 +1,261 @@
+import type { ConversationState, StatePropertyAccessor, TurnContext, UserState } from 'botbuilder';
+import { type DialogContext, DialogSet, type DialogState } from 'botbuilder-dialogs';
+import type { Services } from '../app/context';
+import { type Locale, t } from '../i18n';
+import type { Config } from '../platform/config';
+import { NeedsIdentity, NeedsSignIn, type UserProfile } from './actor';
+import { ASK, AskDialog, type AskOptions, askAccepts } from './ask';
+import { DetailsFlow } from './details';
+import { errorMessage } from './errors';
+import type { DialogDeps } from './flow';
+import { IdentityFlow } from './identity';
+import { normalize, pressedValue } from './input';
+import { type KeywordGroup, words } from './keywords';
+import { ListFlow } from './lists';
+import { MAIN, MainFlow, type MainState } from './main';
+import { NewTicketFlow } from './new-ticket';
+import { PasswordFlow } from './password';
+import { ProfileFlow } from './profile';
+import { RatingFlow } from './rating';
+import type { ActionValue } from './replies';
+import { toActivity } from './say';
+import { SignInFlow } from './sign-in';
+import { channelOf, chatUserOf, localeOfTurn, TURN_INFO, type TurnInfo } from './turn';
+
+export { REPLY_CONTENT_TYPE, replyOf, toActivity } from './say';
+export { channelOf, chatUserOf } from './turn';
+
+export const RESUME_EVENT = 'helpdesk.resume';
+export type ResumeKind = 'signed_in' | 'password_changed' | 'password_reset';
+
+type GlobalCommand = 'menu' | 'help' | 'cancel' | 'sign_out' | { language: Locale };
+
+const COMMAND_WORDS: [KeywordGroup, GlobalCommand][] = [
+  ['menu', 'menu'],
+  ['help', 'help'],
+  ['cancel', 'cancel'],
+  ['signOut', 'sign_out'],
+  ['english', { language: 'en-US' }],
+  ['chinese', { language: 'zh-CN' }],
+];
+
+/** Commands that work at any moment, typed (either language) or pressed. */
+export function globalCommand(
+  text: string | undefined,
+  pressed: ActionValue | undefined,
+): GlobalCommand | undefined {
+  if (pressed) {
+    if (pressed.action === 'language') return { language: pressed.locale === 'en-US' ? 'en-US' : 'zh-CN' };
+    if (['menu', 'home'].includes(pressed.action)) return 'menu';
+    if (pressed.action === 'help' || pressed.action === 'sign_out') return pressed.action;
+    return undefined;
+  }
+  const typed = normalize(text);
+  if (typed === '') return undefined;
+  return COMMAND_WORDS.find(([group]) => words(group).some((w) => normalize(w) === typed))?.[1];
+}
+
+/**
+ * Every customer conversation (F2-F14) behind one call. The bot calls `run` for message activities,
+ * the helpdesk.resume event (after a web page finished) and conversationUpdate; it saves the state
+ * afterwards. Global commands (menu, help, cancel, language, sign out) work inside any flow.
+ */
+export class HelpdeskDialogs {
+  private readonly dialogs: DialogSet;
+  private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly profile: StatePropertyAccessor<UserProfile>;
+  private readonly deps: DialogDeps;
+
+  constructor(
+    deps: { services: Services; config: Config; now: () => Date },
+    conversationState: ConversationState,
+    userState: UserState,
+  ) {
+    this.deps = deps;
+    this.dialogState = conversationState.createProperty<DialogState>('helpdeskDialogs');
+    this.profile = userState.createProperty<UserProfile>('helpdeskProfile');
+    this.dialogs = new DialogSet(this.dialogState);
+    this.dialogs
+      .add(new AskDialog())
+      .add(new MainFlow(deps))
+      .add(new SignInFlow(deps))
+      .add(new IdentityFlow(deps))
+      .add(new NewTicketFlow(deps))
+      .add(new ListFlow(deps))
+      .add(new DetailsFlow(deps))
+      .add(new RatingFlow(deps))
+      .add(new PasswordFlow(deps))
+      .add(new ProfileFlow(deps));
+  }
+
+  async run(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const channel = channelOf(activity);
+    const chatUserId = chatUserOf(activity);
+    if (!chatUserId) return;
+    const profile = await this.profile.get(context, {});
+    const binding = await this.deps.services.bindings.get(channel, chatUserId).catch(() => undefined);
+    const locale = localeOfTurn({
+      remembered: profile.locale,
+      binding: binding?.locale,
+      activity: activity.locale,
+      fallback: this.deps.config.DEFAULT_LOCALE,
+    });
+    const info: TurnInfo = { channel, chatUserId, locale, profile };
+    context.turnState.set(TURN_INFO, info);
+    const dc = await this.dialogs.createContext(context);
+    try {
+      if (activity.type === 'message') await this.onMessage(dc);
+      else if (activity.type === 'event' && activity.name === RESUME_EVENT)
+        await this.onResume(dc, activity.value);
+      else if (activity.type === 'conversationUpdate') await this.onConversationUpdate(dc);
+    } catch (error) {
+      await this.recover(dc, error);
+    }
+  }
+
+  private async say(context: TurnContext, text: string): Promise<void> {
+    const info = context.turnState.get(TURN_INFO) as TurnInfo;
+    await context.sendActivity(toActivity({ kind: 'text', text }, info.locale));
+  }
+
+  private info(dc: DialogContext): TurnInfo {
+    return dc.context.turnState.get(TURN_INFO) as TurnInfo;
+  }
+
+  private async onMessage(dc: DialogContext): Promise<void> {
+    const activity = dc.context.activity;
+    const pressed = pressedValue(activity);
+    const command = globalCommand(activity.text, pressed);
+    if (command) return this.onCommand(dc, command);
+    if (dc.activeDialog) {
+      // A button of an older message (not the question now waiting) is a new request, not an answer.
+      const top = dc.activeDialog;
+      if (pressed && top.id === ASK && !askAccepts(top.state.options as AskOptions, pressed)) {
+        await dc.cancelAllDialogs();
+        await dc.beginDialog(MAIN, { action: pressed } satisfies MainState);
+        return;
+      }
+      const result = await dc.continueDialog();
+      if (result.status === 'empty') await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+      return;
+    }
+    const text = (activity.text ?? '').trim();
+    const start: MainState = pressed
+      ? { action: pressed }
+      : text
+        ? { typed: text, mode: 'menu' }
+        : { mode: 'home' };
+    await dc.beginDialog(MAIN, start);
+  }
+
+  private async onCommand(dc: DialogContext, command: GlobalCommand): Promise<void> {
+    const info = this.info(dc);
+    if (typeof command === 'object') {
+      info.locale = command.language;
+      info.profile.locale = command.language;
+      await this.rememberLocale(info);
+      await this.say(dc.context, t(info.locale, 'language.switched'));
+      if (dc.activeDialog?.id === ASK) {
+        // The waiting flow asks its question again, now in the new language.
+        await dc.endDialog({ kind: 'relocalize' });
+        if (!dc.activeDialog) await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+      } else {
+        await dc.cancelAllDialogs();
+        await dc.beginDialog(MAIN, { mode: 'home' } satisfies MainState);
+      }
+      return;
+    }
+    switch (command) {
+      case 'menu':
+        await dc.cancelAllDialogs();
+        await dc.beginDialog(MAIN, { mode: 'home' } satisfies MainState);
+        return;
+      case 'help':
+        await this.say(dc.context, t(info.locale, 'help.anytime'));
+        if (dc.activeDialog && dc.stack.length > 2) {
+          await dc.repromptDialog();
+        } else {
+          await dc.cancelAllDialogs();
+          await dc.beginDialog(MAIN, { mode: 'help' } satisfies MainState);
+        }
+        return;
+      case 'cancel': {
+        const inFlow = dc.stack.length > 2 || (dc.activeDialog !== undefined && dc.activeDialog.id !== ASK);
+        await dc.cancelAllDialogs();
+        await this.say(dc.context, t(info.locale, inFlow ? 'common.cancelled' : 'common.nothing_to_cancel'));
+        await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+        return;
+      }
+      case 'sign_out':
+        await dc.cancelAllDialogs();
+        await this.deps.services.bindings.signOut(info.channel, info.chatUserId);
+        delete info.profile.identityId;
+        await this.say(dc.context, t(info.locale, 'signin.signed_out'));
+        await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+        return;
+    }
+  }
+
+  /** The chosen language also goes to the binding and the account, so pushes and SMS use it. */
+  private async rememberLocale(info: TurnInfo): Promise<void> {
+    const binding = await this.deps.services.bindings.get(info.channel, info.chatUserId);
+    if (!binding) return;
+    await this.deps.services.bindings.setLocale(info.channel, info.chatUserId, info.locale);
+    if (binding.accountId)
+      await this.deps.services.accounts.updateProfile(binding.accountId, { locale: info.locale });
+  }
+
+  private async onResume(dc: DialogContext, value: unknown): Promise<void> {
+    const info = this.info(dc);
+    const kind = (value as { kind?: ResumeKind } | undefined)?.kind;
+    if (kind === 'signed_in') {
+      const binding = await this.deps.services.bindings.get(info.channel, info.chatUserId);
+      if (!binding?.accountId) return;
+      const account = await this.deps.services.accounts.get(binding.accountId);
+      if (binding.activeIdentityId) info.profile.identityId = binding.activeIdentityId;
+      else delete info.profile.identityId;
+      await dc.cancelAllDialogs();
+      await this.say(dc.context, t(info.locale, 'signin.success', { name: account.name }));
+      // Home; with several identities and none active yet, the identity picker comes first.
+      await dc.beginDialog(MAIN, { mode: 'home' } satisfies MainState);
+      return;
+    }
+    if (kind === 'password_changed' || kind === 'password_reset') {
+      await this.say(dc.context, t(info.locale, `password.${kind}`));
+      if (dc.activeDialog) await dc.repromptDialog();
+      else
+        await dc.beginDialog(MAIN, { mode: kind === 'password_reset' ? 'menu' : 'home' } satisfies MainState);
+    }
+  }
+
+  private async onConversationUpdate(dc: DialogContext): Promise<void> {
+    const activity = dc.context.activity;
+    const botId = activity.recipient?.id;
+    const joined = (activity.membersAdded ?? []).some((m) => m.id !== botId);
+    if (!joined || dc.activeDialog) return;
+    await dc.beginDialog(MAIN, { mode: 'welcome' } satisfies MainState);
+  }
+
+  /** Turns a failure into words and a way on: sign-in, the identity picker, or the menu. Never silence. */
+  private async recover(dc: DialogContext, error: unknown): Promise<void> {
+    const info = this.info(dc);
+    try {
+      await dc.cancelAllDialogs();
+      if (error instanceof NeedsSignIn) {
+        await this.say(dc.context, t(info.locale, 'signin.required'));
+        await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+      } else if (error instanceof NeedsIdentity) {
+        await dc.beginDialog(MAIN, {
+          action: { action: 'switch_identity', unbound: error.unbound },
+        } satisfies MainState);
+      } else {
+        await this.say(dc.context, errorMessage(info.locale, error));
+        await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+      }
+    } catch (second) {
+      await dc.cancelAllDialogs().catch(() => undefined);
+      await this.say(dc.context, errorMessage(info.locale, second));
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { Activity, TurnContext } from 'botbuilder';
+import { DEFAULT_LOCALE, type Locale, resolveLocale } from '../i18n';
+import type { ChatChannel } from '../services/contracts';
+import type { UserProfile } from './actor';
+
+const CHANNELS: Record<string, ChatChannel> = {
+  web: 'web',
+  webchat: 'web',
+  msteams: 'teams',
+  teams: 'teams',
+  wecom: 'wecom',
+  wechat_kf: 'wechat_kf',
+};
+
+/** Our chat channel of an activity; botbuilder's 'msteams' is our 'teams'. Unknown channels count as web. */
+export function channelOf(activity: Partial<Activity>): ChatChannel {
+  return CHANNELS[(activity.channelId ?? '').toLowerCase()] ?? 'web';
+}
+
+/**
+ * The chat user id: the sender of a message. For a conversationUpdate the sender may be absent, so the
+ * first added member that is not the bot stands in.
+ */
+export function chatUserOf(activity: Partial<Activity>): string {
+  const from = activity.from?.id;
+  if (from) return from;
+  const botId = activity.recipient?.id;
+  const member = activity.membersAdded?.find((m) => m.id !== botId);
+  return member?.id ?? '';
+}
+
+/**
+ * The locale of a turn, by precedence: the user's remembered choice ("English"/"中文"), the locale on
+ * the chat binding, the chat client's locale on the activity, the default.
+ */
+export function localeOfTurn(input: {
+  remembered?: string | null;
+  binding?: string | null;
+  activity?: string | null;
+  fallback?: Locale;
+}): Locale {
+  for (const candidate of [input.remembered, input.binding, input.activity]) {
+    if (candidate && candidate.trim() !== '') return resolveLocale(candidate);
+  }
+  return input.fallback ?? DEFAULT_LOCALE;
+}
+
+/** What every step needs about the turn, kept in turn state by HelpdeskDialogs.run. */
+export interface TurnInfo {
+  channel: ChatChannel;
+  chatUserId: string;
+  locale: Locale;
+  /** The user-state record of this chat user (saved by the caller with the rest of the state). */
+  profile: UserProfile;
+}
+
+export const TURN_INFO = Symbol('helpdesk.turn');
+
+export function turnInfo(context: TurnContext): TurnInfo {
+  const info = context.turnState.get(TURN_INFO) as TurnInfo | undefined;
+  if (!info) throw new Error('turn info missing: run dialogs through HelpdeskDialogs.run');
+  return info;
+}
