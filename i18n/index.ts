@@ -5,6 +5,7 @@
  */
 import { chat } from './chat';
 import { errors } from './errors';
+import { notifications } from './notifications';
 import type { CatalogPair, Locale, Params } from './types';
 
 export type { Catalog, CatalogPair, Locale, Params } from './types';
@@ -34,6 +35,7 @@ export function registeredAreas(): ReadonlyMap<string, CatalogPair> {
 
 registerCatalog('chat', chat);
 registerCatalog('errors', errors);
+registerCatalog('notifications', notifications);
 
 /** 'en', 'en-GB', 'EN_us' -> en-US; 'zh', 'zh-Hans-CN', 'zh_TW' -> zh-CN; anything else -> the default. */
 export function resolveLocale(input?: string | null): Locale {

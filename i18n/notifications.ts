@@ -1,9 +1,9 @@
-import type { CatalogPair, Locale, Params } from './types';
+import type { CatalogPair } from './types';
 
 /**
  * Texts of the notifications the workers send (F1, F9, F10, F11, F13, S2), both locales, same keys.
  * Each customer message names the ticket number and title, says what changed and offers the next step.
- * Placeholders are `{name}`, filled by `t` (i18n/index.ts) or `renderNotification` below.
+ * Registered in i18n/index.ts; placeholders are `{name}`, filled by `t`.
  */
 export const notifications: CatalogPair = {
   'zh-CN': {
@@ -139,15 +139,3 @@ export const notifications: CatalogPair = {
     'notify.email.footer': 'This email was sent by the helpdesk automatically; please do not reply to it.',
   },
 };
-
-/**
- * Fills a notification text from this catalog alone (same `{name}` rules as `t`), so the workers
- * do not depend on the other areas being loaded. A missing key falls back to zh-CN, then to the key.
- */
-export function renderNotification(locale: Locale, key: string, params: Params = {}): string {
-  const template = notifications[locale][key] ?? notifications['zh-CN'][key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const value = params[name];
-    return value === undefined || value === null ? whole : String(value);
-  });
-}

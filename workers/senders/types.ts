@@ -51,8 +51,8 @@ export interface OutboundMessage {
   title: string;
   /** The body as plain text, complete on its own (the headline not repeated). */
   text: string;
-  /** The same body as HTML (email). */
-  html: string;
+  /** How to take the next step by typing, for channels without buttons (email, plain text). */
+  hints: string[];
   actions: MessageAction[];
   /** Stands out (a low rating): red card, "!" prefix ... as the channel can. */
   highlight: boolean;
