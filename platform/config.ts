@@ -204,7 +204,9 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
+  // An empty variable means "not set", as in `FOO=` lines of an env file.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
@@ -229,3 +231,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 function redactValue(name: string, value: string): string {
   return /SECRET|PASSWORD|KEY|TOKEN|URL/i.test(name) ? '…' : value.slice(0, 40);
 }
+
+/** The name of every environment variable the schema reads (documented in .env.example and the README). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);

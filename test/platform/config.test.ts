@@ -74,3 +74,31 @@ describe('configuration', () => {
     expect(problems.join(' ')).not.toContain('tooshort-secret-value');
   });
 });
+
+describe('configuration documentation', () => {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { CONFIG_VARIABLES } = require('../../platform/config') as typeof import('../../platform/config');
+
+  it('.env.example lists every variable, and only those', () => {
+    const documented = readFileSync('.env.example', 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Za-z_]+)=/.exec(line)?.[1])
+      .filter(Boolean);
+    expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort());
+    // Every documented default is accepted by the schema.
+    const env = Object.fromEntries(
+      readFileSync('.env.example', 'utf8')
+        .split('\n')
+        .map((line) => /^([A-Za-z_]+)=(.*)$/.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => [m[1], m[2]]),
+    );
+    expect(() => loadConfig(env)).not.toThrow();
+  });
+
+  it('the README configuration table names every variable', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const missing = CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
