@@ -11,6 +11,7 @@ import { checkRedis } from '../platform/redis';
 import type { Database } from '../services/db/database';
 import { openDatabase } from '../services/db/open';
 import { createServices } from '../services';
+import type { ScryptParams } from '../services/passwords';
 import { startWorkers } from '../workers';
 import type { AppContext } from './context';
 
@@ -19,7 +20,7 @@ export async function buildContext(
   config: Config,
   logger: Logger,
   lifecycle: Lifecycle,
-  options: { db?: Database; now?: () => Date } = {},
+  options: { db?: Database; now?: () => Date; scrypt?: ScryptParams } = {},
 ): Promise<AppContext> {
   const db = options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   if (!options.db) lifecycle.add({ name: 'database', stop: () => db.close() });
@@ -29,6 +30,7 @@ export async function buildContext(
     ratingWindowDays: config.RATING_WINDOW_DAYS,
     ratingReminderHours: config.RATING_REMINDER_HOURS,
     now,
+    scrypt: options.scrypt,
   });
   return { config, logger, db, services, now };
 }

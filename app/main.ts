@@ -3,8 +3,6 @@ import { Lifecycle } from '../platform/lifecycle';
 import { createLogger } from '../platform/logger';
 import { RedisUnreachableError } from '../platform/redis';
 import { openDatabase } from '../services/db/open';
-import { buildContext, startBackground, startServer } from './compose';
-import { seedDemo } from './demo';
 
 const USAGE = `Usage: node dist/app/main.js <command>
 
@@ -38,6 +36,8 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
 
+  // Loaded only now, so that usage and configuration errors answer at once.
+  const { buildContext, startBackground, startServer } = await import('./compose');
   const lifecycle = new Lifecycle(logger);
   lifecycle.exitOnSignals();
   const ctx = await buildContext(config, logger, lifecycle);
@@ -46,7 +46,10 @@ async function main(command: string | undefined): Promise<void> {
   if (command === 'all' || command === 'server') {
     const { url } = await startServer(ctx, lifecycle);
     logger.info({ url, port: config.PORT }, 'http server listening');
-    if (command === 'all' && config.DEMO_DATA) await seedDemo(ctx, config.publicBaseUrl);
+    if (command === 'all' && config.DEMO_DATA) {
+      const { seedDemo } = await import('./demo');
+      await seedDemo(ctx, config.publicBaseUrl);
+    }
   }
   if (command === 'all' || command === 'worker') {
     await startBackground(ctx, lifecycle);

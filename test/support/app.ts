@@ -5,6 +5,7 @@ import { loadConfig } from '../../platform/config';
 import { Lifecycle } from '../../platform/lifecycle';
 import { createLogger } from '../../platform/logger';
 import type { Database } from '../../services/db/database';
+import { TEST_SCRYPT } from '../../services/passwords';
 import { createTestDatabase, type Driver } from './db';
 
 export interface TestApp {
@@ -44,7 +45,8 @@ export async function startTestApp(
   });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const lifecycle = new Lifecycle(logger);
-  const ctx = await buildContext(config, logger, lifecycle, { db, now: options.now });
+  // Cheaper scrypt parameters keep sign-ins fast in tests; the hashing itself is the real one.
+  const ctx = await buildContext(config, logger, lifecycle, { db, now: options.now, scrypt: TEST_SCRYPT });
   const { url } = await startServer(ctx, lifecycle);
   if (options.workers) await startBackground(ctx, lifecycle);
   return {

@@ -1,0 +1,28 @@
+import { createAccountServices, type AccountServicesOptions } from './account-services';
+import type { Database } from './db/database';
+import { DbStaffTicketService } from './staff-tickets';
+import { DbTicketSweeps } from './sweeps';
+import { DbTicketService } from './tickets';
+
+export interface ServiceOptions extends AccountServicesOptions {
+  categories: string[];
+  ratingWindowDays: number;
+  ratingReminderHours: number;
+  now: () => Date;
+}
+
+/** Every domain service over one database: what the composition root hands to the bot, the API and the workers. */
+export function createServices(db: Database, options: ServiceOptions) {
+  const { now, categories, ratingWindowDays, ratingReminderHours } = options;
+  const accountSide = createAccountServices(db, options);
+  return {
+    accounts: accountSide.accounts,
+    organizations: accountSide.organizations,
+    identities: accountSide.identities,
+    staff: accountSide.staff,
+    bindings: accountSide.bindings,
+    tickets: new DbTicketService(db, { categories, ratingWindowDays, now }),
+    staffTickets: new DbStaffTicketService(db, { ratingWindowDays, now }),
+    sweeps: new DbTicketSweeps(db, { ratingWindowDays, ratingReminderHours, now }),
+  };
+}
