@@ -8,9 +8,9 @@ import type { Config } from '../platform/config';
 import type { Lifecycle } from '../platform/lifecycle';
 import type { Logger } from '../platform/logger';
 import { checkRedis } from '../platform/redis';
+import { createServices } from '../services';
 import type { Database } from '../services/db/database';
 import { openDatabase } from '../services/db/open';
-import { createServices } from '../services';
 import type { ScryptParams } from '../services/passwords';
 import { startWorkers } from '../workers';
 import type { AppContext } from './context';
@@ -36,13 +36,28 @@ export async function buildContext(
 }
 
 /** The HTTP side: bot endpoints and web chat, the secret pages, the staff API, health. */
-export async function startServer(ctx: AppContext, lifecycle: Lifecycle): Promise<{ server: Server; url: string }> {
+export async function startServer(
+  ctx: AppContext,
+  lifecycle: Lifecycle,
+): Promise<{ server: Server; url: string }> {
   await checkRedis(ctx.config.REDIS_URL);
   const bot = await createBot(ctx);
   lifecycle.add({ name: 'bot', stop: () => bot.stop() });
   const readiness: ReadinessCheck[] = [
-    { name: 'database', check: async () => (await ctx.db.query('select 1'), undefined) },
-    { name: 'redis', check: async () => (await checkRedis(ctx.config.REDIS_URL, 1000), undefined) },
+    {
+      name: 'database',
+      check: async () => {
+        await ctx.db.query('select 1');
+        return undefined;
+      },
+    },
+    {
+      name: 'redis',
+      check: async () => {
+        await checkRedis(ctx.config.REDIS_URL, 1000);
+        return undefined;
+      },
+    },
     ...bot.readiness,
   ];
   const app = createHttpApp({

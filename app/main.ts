@@ -66,7 +66,9 @@ main(process.argv[2]).catch((error: unknown) => {
   if (error instanceof RedisUnreachableError) {
     fail(error.message);
   } else if (isDatabaseConnectionError(error)) {
-    fail(`Database is not reachable: ${(error as Error).message}. Check DATABASE_URL (or unset it to use the embedded PGlite).`);
+    fail(
+      `Database is not reachable: ${(error as Error).message}. Check DATABASE_URL (or unset it to use the embedded PGlite).`,
+    );
   } else {
     process.stderr.write(`Start failed: ${(error as Error)?.stack ?? error}\n`);
     process.exitCode = 1;

@@ -69,7 +69,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
     req.log?.error({ err: error }, 'unhandled request error');
     if (res.headersSent) return;
-    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const status =
+      typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     res.status(status).json({ error: status === 500 ? 'internal_error' : 'bad_request' });
   };
   app.use(onError);

@@ -23,16 +23,18 @@ const url = (protocols: string[]) =>
   z
     .string()
     .trim()
-    .refine((v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
 
-const optionalUrl = (protocols: string[]) =>
-  optionalText.pipe(z.union([z.undefined(), url(protocols)]));
+const optionalUrl = (protocols: string[]) => optionalText.pipe(z.union([z.undefined(), url(protocols)]));
 
 const CHANNELS = ['web', 'teams', 'wecom', 'wechat_kf'] as const;
 export type ChatChannel = (typeof CHANNELS)[number];
@@ -48,7 +50,9 @@ const envSchema = z
     PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DEFAULT_LOCALE: z.enum(LOCALES).default('zh-CN'),
-    APP_SECRET: optionalText.pipe(z.union([z.undefined(), z.string().min(32, 'must be at least 32 characters')])),
+    APP_SECRET: optionalText.pipe(
+      z.union([z.undefined(), z.string().min(32, 'must be at least 32 characters')]),
+    ),
 
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
     DATA_DIR: z.string().trim().min(1).default('./data'),
@@ -68,7 +72,9 @@ const envSchema = z
           .map((s) => s.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.enum(CHANNELS, { message: `each channel must be one of ${CHANNELS.join(', ')}` })).min(1)),
+      .pipe(
+        z.array(z.enum(CHANNELS, { message: `each channel must be one of ${CHANNELS.join(', ')}` })).min(1),
+      ),
 
     TICKET_CATEGORIES: z
       .string()
@@ -79,7 +85,9 @@ const envSchema = z
           .map((s) => s.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'each category: a-z, 0-9, _ or -, at most 32')).min(1)),
+      .pipe(
+        z.array(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'each category: a-z, 0-9, _ or -, at most 32')).min(1),
+      ),
     RATING_WINDOW_DAYS: int(7, 1, 365),
     RATING_REMINDER_HOURS: int(24, 1, 24 * 30),
 
@@ -139,10 +147,22 @@ const envSchema = z
       }
     };
     if (env.CHANNELS.includes('wecom')) {
-      need('CHANNELS includes wecom', ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY']);
+      need('CHANNELS includes wecom', [
+        'WECOM_CORP_ID',
+        'WECOM_AGENT_ID',
+        'WECOM_SECRET',
+        'WECOM_TOKEN',
+        'WECOM_AES_KEY',
+      ]);
     }
     if (env.CHANNELS.includes('wechat_kf')) {
-      need('CHANNELS includes wechat_kf', ['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_KF_OPEN_KFID']);
+      need('CHANNELS includes wechat_kf', [
+        'WECOM_CORP_ID',
+        'WECOM_SECRET',
+        'WECOM_TOKEN',
+        'WECOM_AES_KEY',
+        'WECOM_KF_OPEN_KFID',
+      ]);
     }
     if (env.CHANNELS.includes('teams') && env.MicrosoftAppId !== undefined) {
       const type = env.MicrosoftAppType ?? 'MultiTenant';
@@ -183,7 +203,11 @@ const envSchema = z
       ]);
     }
     if (env.NODE_ENV === 'production' && env.APP_SECRET === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'is required when NODE_ENV is production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_SECRET'],
+        message: 'is required when NODE_ENV is production',
+      });
     }
   });
 
@@ -205,7 +229,9 @@ export class ConfigError extends Error {
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in `FOO=` lines of an env file.
-  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const present = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(

@@ -29,7 +29,9 @@ const redactPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
-].map((p) => (p.includes('-') && !p.includes('[') ? p.replace(/\.?([\w]*-[\w-]*)$/, (_m, k) => `["${k}"]`) : p));
+].map((p) =>
+  p.includes('-') && !p.includes('[') ? p.replace(/\.?([\w]*-[\w-]*)$/, (_m, k) => `["${k}"]`) : p,
+);
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(

@@ -5,11 +5,19 @@ import IORedis, { type Redis, type RedisOptions } from 'ioredis';
  * on connections that block (workers); it is harmless elsewhere.
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...options });
+  return new IORedis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    lazyConnect: false,
+    ...options,
+  });
 }
 
 export class RedisUnreachableError extends Error {
-  constructor(readonly url: string, cause: unknown) {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
     super(
       `Redis is not reachable at ${safeUrl(url)} (${(cause as Error)?.message ?? cause}). ` +
         'Start one with `redis-server --daemonize yes --port 6379`, or point REDIS_URL at a running Redis.',

@@ -95,9 +95,16 @@ export interface AccountService {
   resetPasswordByStaff(staff: StaffActor, accountId: string): Promise<void>;
   setDisabled(staff: StaffActor, accountId: string, disabled: boolean): Promise<Account>;
   /** F13: name, avatar, locale. */
-  updateProfile(accountId: string, changes: { name?: string; avatarRef?: string | null; locale?: string }): Promise<Account>;
+  updateProfile(
+    accountId: string,
+    changes: { name?: string; avatarRef?: string | null; locale?: string },
+  ): Promise<Account>;
   /** F13: a code goes to the new phone/email; the change applies on confirm. */
-  requestContactChange(accountId: string, change: { phone: string } | { email: string }, locale: string): Promise<void>;
+  requestContactChange(
+    accountId: string,
+    change: { phone: string } | { email: string },
+    locale: string,
+  ): Promise<void>;
   confirmContactChange(accountId: string, code: string): Promise<Account>;
 }
 
@@ -111,7 +118,11 @@ export interface IdentityService {
   /** The account's identities still bound. */
   listForAccount(accountId: string): Promise<Identity[]>;
   get(identityId: string): Promise<Identity>;
-  add(staff: StaffActor, accountId: string, input: { organizationId: string; displayName: string; orgWide?: boolean }): Promise<Identity>;
+  add(
+    staff: StaffActor,
+    accountId: string,
+    input: { organizationId: string; displayName: string; orgWide?: boolean },
+  ): Promise<Identity>;
   /** S1: the identity disappears from the customer's list; bindings on it fall back. */
   unbind(staff: StaffActor, identityId: string): Promise<void>;
   /** Other identities of the same organization (share targets, F7). */
@@ -126,7 +137,11 @@ export interface StaffService {
   findByTeamsId(teamsUserId: string): Promise<Staff | undefined>;
   findByWecomId(wecomUserId: string): Promise<Staff | undefined>;
   /** A new API token; the plain value is returned once and stored only hashed. */
-  issueToken(actor: StaffActor | 'system', staffId: string, label?: string): Promise<{ id: string; token: string }>;
+  issueToken(
+    actor: StaffActor | 'system',
+    staffId: string,
+    label?: string,
+  ): Promise<{ id: string; token: string }>;
   revokeToken(actor: StaffActor, tokenId: string): Promise<void>;
   /** The staff member behind a bearer token, or undefined (unknown, revoked, inactive). */
   authenticate(token: string): Promise<StaffActor | undefined>;
@@ -155,13 +170,27 @@ export interface SignInResult {
 
 export interface BindingService {
   /** Records that a chat user spoke: keeps the conversation reference and locale fresh. */
-  touch(channel: ChatChannel, chatUserId: string, update?: { conversationRef?: unknown; locale?: string }): Promise<ChatBinding>;
+  touch(
+    channel: ChatChannel,
+    chatUserId: string,
+    update?: { conversationRef?: unknown; locale?: string },
+  ): Promise<ChatBinding>;
   get(channel: ChatChannel, chatUserId: string): Promise<ChatBinding | undefined>;
   /** The acting identity of a chat user; throws unauthenticated (not signed in) or forbidden (identity unbound: pick again). */
   actor(channel: ChatChannel, chatUserId: string): Promise<CustomerActor>;
-  signInWithPassword(channel: ChatChannel, chatUserId: string, login: string, password: string): Promise<SignInResult>;
+  signInWithPassword(
+    channel: ChatChannel,
+    chatUserId: string,
+    login: string,
+    password: string,
+  ): Promise<SignInResult>;
   requestSignInCode(channel: ChatChannel, chatUserId: string, login: string, locale: string): Promise<void>;
-  signInWithCode(channel: ChatChannel, chatUserId: string, login: string, code: string): Promise<SignInResult>;
+  signInWithCode(
+    channel: ChatChannel,
+    chatUserId: string,
+    login: string,
+    code: string,
+  ): Promise<SignInResult>;
   selectIdentity(channel: ChatChannel, chatUserId: string, identityId: string): Promise<Identity>;
   signOut(channel: ChatChannel, chatUserId: string): Promise<void>;
   /** S1: staff sign every chat user of an account out. */
@@ -172,9 +201,15 @@ export interface BindingService {
   /** A one-time link token (10 minutes, single use) for a web page, tied to the chat user who asked. */
   createWebToken(purpose: WebTokenPurpose, channel: ChatChannel, chatUserId: string): Promise<string>;
   /** Validates without using it up (to show the page). */
-  peekWebToken(token: string, purpose: WebTokenPurpose): Promise<{ channel: ChatChannel; chatUserId: string; accountId: string | null }>;
+  peekWebToken(
+    token: string,
+    purpose: WebTokenPurpose,
+  ): Promise<{ channel: ChatChannel; chatUserId: string; accountId: string | null }>;
   /** Uses the token up; a second use, an expired or unknown token is an error. */
-  consumeWebToken(token: string, purpose: WebTokenPurpose): Promise<{ channel: ChatChannel; chatUserId: string; accountId: string | null }>;
+  consumeWebToken(
+    token: string,
+    purpose: WebTokenPurpose,
+  ): Promise<{ channel: ChatChannel; chatUserId: string; accountId: string | null }>;
 }
 
 // ---------------------------------------------------------------- tickets
@@ -206,7 +241,16 @@ export interface Attachment {
   url: string;
 }
 
-export type TicketAction = 'queue' | 'rate' | 'reopen' | 'share' | 'cancel' | 'supplement' | 'submit' | 'edit' | 'delete';
+export type TicketAction =
+  | 'queue'
+  | 'rate'
+  | 'reopen'
+  | 'share'
+  | 'cancel'
+  | 'supplement'
+  | 'submit'
+  | 'edit'
+  | 'delete';
 
 export interface TicketDetails extends TicketSummary {
   description: string;
@@ -307,7 +351,12 @@ export interface RatingEntry {
 export interface StaffTicketService {
   queue(queue: string | undefined, page: { cursor?: string; limit?: number }): Promise<Page<QueueEntry>>;
   get(ticketIdOrNumber: string): Promise<TicketDetails>;
-  list(filter: { organizationId?: string; status?: TicketStatus; cursor?: string; limit?: number }): Promise<Page<TicketSummary>>;
+  list(filter: {
+    organizationId?: string;
+    status?: TicketStatus;
+    cursor?: string;
+    limit?: number;
+  }): Promise<Page<TicketSummary>>;
   accept(staff: StaffActor, ticketId: string): Promise<TicketDetails>;
   reply(staff: StaffActor, ticketId: string, text: string): Promise<TicketDetails>;
   resolve(staff: StaffActor, ticketId: string, resolution: string): Promise<TicketDetails>;

@@ -8,7 +8,12 @@ import type { Queryable } from './db/database';
  */
 export type OutboxEvent =
   /** F1: credentials for a new account, or a staff password reset. */
-  | { topic: 'account.credentials'; accountId: string; reason: 'opened' | 'reset'; secret: { password: string } }
+  | {
+      topic: 'account.credentials';
+      accountId: string;
+      reason: 'opened' | 'reset';
+      secret: { password: string };
+    }
   /** F2b / F11 / F13: a one-time code to a phone or email. */
   | {
       topic: 'code.requested';

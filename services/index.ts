@@ -1,4 +1,4 @@
-import { createAccountServices, type AccountServicesOptions } from './account-services';
+import { type AccountServicesOptions, createAccountServices } from './account-services';
 import type { Database } from './db/database';
 import { DbStaffTicketService } from './staff-tickets';
 import { DbTicketSweeps } from './sweeps';

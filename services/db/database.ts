@@ -22,7 +22,11 @@ export interface Database extends Queryable {
 }
 
 /** Returns the only row, or undefined. */
-export async function one<R>(db: Queryable, text: string, params?: readonly unknown[]): Promise<R | undefined> {
+export async function one<R>(
+  db: Queryable,
+  text: string,
+  params?: readonly unknown[],
+): Promise<R | undefined> {
   const { rows } = await db.query<R>(text, params);
   return rows[0];
 }
@@ -30,6 +34,6 @@ export async function one<R>(db: Queryable, text: string, params?: readonly unkn
 /** A Postgres unique-violation (23505), by either driver. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const e = error as { code?: string; constraint?: string; message?: string } | null;
-  if (!e || e.code !== '23505') return false;
+  if (e?.code !== '23505') return false;
   return constraint === undefined || e.constraint === constraint || (e.message ?? '').includes(constraint);
 }

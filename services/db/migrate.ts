@@ -25,7 +25,9 @@ export async function migrate(db: Database, all: readonly Migration[] = migratio
   for (const migration of [...all].sort((a, b) => a.version - b.version)) {
     const done = await db.transaction(async (tx) => {
       if (db.driver === 'postgres') await tx.query('select pg_advisory_xact_lock(727001)');
-      const { rows } = await tx.query('select 1 from schema_migrations where version = $1', [migration.version]);
+      const { rows } = await tx.query('select 1 from schema_migrations where version = $1', [
+        migration.version,
+      ]);
       if (rows.length > 0) return false;
       await tx.exec(migration.sql);
       await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [

@@ -13,7 +13,9 @@ export interface DatabaseSettings {
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
-  const db = settings.url ? await openPostgres(settings.url) : await openPglite(join(settings.dataDir, 'pglite'));
+  const db = settings.url
+    ? await openPostgres(settings.url)
+    : await openPglite(join(settings.dataDir, 'pglite'));
   try {
     await migrate(db);
   } catch (error) {

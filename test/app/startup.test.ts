@@ -68,10 +68,13 @@ describe('starting the product', () => {
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(ready.status).toBe(200);
       const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
-      expect(body.checks.filter((c) => c.ok).map((c) => c.name)).toEqual(expect.arrayContaining(['database', 'redis']));
+      expect(body.checks.filter((c) => c.ok).map((c) => c.name)).toEqual(
+        expect.arrayContaining(['database', 'redis']),
+      );
       // The demo seed announces where to chat and how to sign in.
       const deadline = Date.now() + 20_000;
-      while (!run.output().includes('/chat') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (!run.output().includes('/chat') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
       expect(run.output()).toContain(`/chat`);
     } finally {
       run.child.kill('SIGTERM');

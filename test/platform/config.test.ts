@@ -24,7 +24,10 @@ describe('configuration', () => {
   });
 
   it('switches to the Postgres driver when DATABASE_URL is set', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/helpdesk', PUBLIC_BASE_URL: 'https://hd.example.com/' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/helpdesk',
+      PUBLIC_BASE_URL: 'https://hd.example.com/',
+    });
     expect(config.databaseDriver).toBe('postgres');
     expect(config.publicBaseUrl).toBe('https://hd.example.com');
   });
@@ -54,22 +57,35 @@ describe('configuration', () => {
 
   it('checks Teams credentials only when an app id is given', () => {
     expect(() => loadConfig({ CHANNELS: 'teams' })).not.toThrow();
-    expect(problemsOf({ CHANNELS: 'teams', MicrosoftAppId: 'abc', MicrosoftAppType: 'SingleTenant' })).toEqual([
+    expect(
+      problemsOf({ CHANNELS: 'teams', MicrosoftAppId: 'abc', MicrosoftAppType: 'SingleTenant' }),
+    ).toEqual([
       'MicrosoftAppPassword is required with MicrosoftAppId when MicrosoftAppType is SingleTenant',
       'MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant',
     ]);
     expect(() =>
-      loadConfig({ CHANNELS: 'teams', MicrosoftAppId: 'abc', MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: 't' }),
+      loadConfig({
+        CHANNELS: 'teams',
+        MicrosoftAppId: 'abc',
+        MicrosoftAppType: 'UserAssignedMSI',
+        MicrosoftAppTenantId: 't',
+      }),
     ).not.toThrow();
   });
 
   it('requires the SMS provider settings of the chosen provider', () => {
-    expect(problemsOf({ SMS_PROVIDER: 'tencent' })).toContain('TENCENT_SECRET_ID is required when SMS_PROVIDER is tencent');
-    expect(problemsOf({ SMS_PROVIDER: 'aliyun' })).toContain('ALIYUN_ACCESS_KEY_ID is required when SMS_PROVIDER is aliyun');
+    expect(problemsOf({ SMS_PROVIDER: 'tencent' })).toContain(
+      'TENCENT_SECRET_ID is required when SMS_PROVIDER is tencent',
+    );
+    expect(problemsOf({ SMS_PROVIDER: 'aliyun' })).toContain(
+      'ALIYUN_ACCESS_KEY_ID is required when SMS_PROVIDER is aliyun',
+    );
   });
 
   it('requires APP_SECRET in production and never echoes secret values', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['APP_SECRET is required when NODE_ENV is production']);
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'APP_SECRET is required when NODE_ENV is production',
+    ]);
     const problems = problemsOf({ APP_SECRET: 'tooshort-secret-value' });
     expect(problems.join(' ')).not.toContain('tooshort-secret-value');
   });

@@ -32,7 +32,9 @@ async function schemaFingerprint(db: Awaited<ReturnType<typeof createTestDatabas
     `select table_name as t, column_name as c, data_type as ty from information_schema.columns
      where table_schema = 'public' order by table_name, ordinal_position`,
   );
-  const indexes = await db.query<{ i: string }>(`select indexname as i from pg_indexes where schemaname = 'public' order by 1`);
+  const indexes = await db.query<{ i: string }>(
+    `select indexname as i from pg_indexes where schemaname = 'public' order by 1`,
+  );
   return JSON.stringify({ columns: rows, indexes: indexes.rows });
 }
 
@@ -103,7 +105,9 @@ describe.each(drivers)('data layer [%s]', (driver) => {
     const test = await createTestDatabase(driver);
     try {
       await test.db.query(`insert into ticket_number_counters (day, last) values ('d', 1)`);
-      const error = await test.db.query(`insert into ticket_number_counters (day, last) values ('d', 2)`).catch((e) => e);
+      const error = await test.db
+        .query(`insert into ticket_number_counters (day, last) values ('d', 2)`)
+        .catch((e) => e);
       expect(isUniqueViolation(error)).toBe(true);
       expect(isUniqueViolation(new Error('other'))).toBe(false);
     } finally {

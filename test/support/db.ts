@@ -21,10 +21,13 @@ export interface TestDatabase {
  * A new, empty, migrated database: an in-memory PGlite, or a fresh database on the Postgres server
  * (so test files running in parallel never see each other's rows).
  */
-export async function createTestDatabase(driver: Driver, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  driver: Driver,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   let db: Database;
   let url: string | undefined;
-  let dropDatabase = async () => undefined as void;
+  let dropDatabase = async (): Promise<void> => {};
   if (driver === 'pglite') {
     db = await openPglite();
   } else {
@@ -60,7 +63,10 @@ async function withAdmin(url: string, work: (c: pg.Client) => Promise<unknown>):
 }
 
 /** Runs a describe block once per driver, with a fresh migrated database for the block. */
-export function describeEachDriver(title: string, body: (ctx: { readonly db: Database; driver: Driver }) => void) {
+export function describeEachDriver(
+  title: string,
+  body: (ctx: { readonly db: Database; driver: Driver }) => void,
+) {
   for (const driver of drivers) {
     describe(`${title} [${driver}]`, () => {
       let test: TestDatabase | undefined;
