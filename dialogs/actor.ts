@@ -62,3 +62,9 @@ export async function actorFor(deps: DialogDeps, context: TurnContext): Promise<
 export function identityName(identity: { organizationName: string; displayName: string }): string {
   return `${identity.organizationName} · ${identity.displayName}`;
 }
+
+/** A button label (<= 20 characters) that still tells identities of different organizations apart. */
+export function identityLabel(identity: { organizationName: string; displayName: string }): string {
+  const org = identity.organizationName;
+  return `${org.length > 8 ? `${org.slice(0, 7)}…` : org}·${identity.displayName}`;
+}

@@ -1,5 +1,11 @@
 import type { TurnContext } from 'botbuilder';
-import { type DialogTurnResult, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  type DialogContext,
+  type DialogReason,
+  type DialogTurnResult,
+  WaterfallDialog,
+  type WaterfallStepContext,
+} from 'botbuilder-dialogs';
 import type { Services } from '../app/context';
 import { type Params, t } from '../i18n';
 import type { Config } from '../platform/config';
@@ -46,6 +52,20 @@ export abstract class Flow<S extends FlowState> extends WaterfallDialog<S> {
       },
       async (step) => this.resumed(step, step.options, step.result),
     ]);
+  }
+
+  /**
+   * A child flow may be started from `resumed` too (a flow's end asked for the next one); its end must
+   * come back to `resumed` again rather than fall off the end of the waterfall.
+   */
+  override async resumeDialog(
+    dc: DialogContext,
+    reason: DialogReason,
+    result?: unknown,
+  ): Promise<DialogTurnResult> {
+    const state = dc.activeDialog!.state as { stepIndex: number };
+    if (state.stepIndex >= 2) state.stepIndex = 1;
+    return super.resumeDialog(dc, reason, result);
   }
 
   protected abstract ask(step: WaterfallStepContext<S>, state: S): Promise<DialogTurnResult>;

@@ -1,7 +1,7 @@
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { t } from '../i18n';
 import { isDomainError } from '../services/errors';
-import { identityName, NeedsSignIn } from './actor';
+import { identityLabel, identityName, NeedsSignIn } from './actor';
 import type { AskResult } from './ask';
 import { choice } from './choices';
 import { errorMessage } from './errors';
@@ -48,7 +48,9 @@ export class IdentityFlow extends Flow<IdentityState> {
         choices: [
           ...identities.map((i) =>
             choice(
-              i.id === current ? `${identityName(i)} ${t(locale, 'identity.current_mark')}` : identityName(i),
+              i.id === current
+                ? `${identityLabel(i)} ${t(locale, 'identity.current_mark')}`
+                : identityLabel(i),
               { action: 'pick_identity', identityId: i.id },
               {
                 synonyms: [i.organizationName, i.displayName, identityName(i)],

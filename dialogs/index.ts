@@ -1,5 +1,5 @@
 import type { ConversationState, StatePropertyAccessor, TurnContext, UserState } from 'botbuilder';
-import { type DialogContext, DialogSet, type DialogState } from 'botbuilder-dialogs';
+import { type DialogContext, DialogContextError, DialogSet, type DialogState } from 'botbuilder-dialogs';
 import type { Services } from '../app/context';
 import { type Locale, t } from '../i18n';
 import type { Config } from '../platform/config';
@@ -238,8 +238,10 @@ export class HelpdeskDialogs {
   }
 
   /** Turns a failure into words and a way on: sign-in, the identity picker, or the menu. Never silence. */
-  private async recover(dc: DialogContext, error: unknown): Promise<void> {
+  private async recover(dc: DialogContext, thrown: unknown): Promise<void> {
     const info = this.info(dc);
+    // botbuilder wraps what a step throws; the cause is what we answer.
+    const error = thrown instanceof DialogContextError ? thrown.error : thrown;
     try {
       await dc.cancelAllDialogs();
       if (error instanceof NeedsSignIn) {

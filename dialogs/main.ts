@@ -172,7 +172,8 @@ const INTENTS: { words: string[]; value: ActionValue }[] = [
   { words: words('changePassword'), value: { action: 'change_password' } },
   { words: words('forgotPassword'), value: { action: 'forgot_password' } },
   { words: words('codeSignIn'), value: { action: 'sign_in', method: 'code' } },
-  { words: [...words('signIn'), ...words('webSignIn')], value: { action: 'sign_in' } },
+  { words: words('webSignIn'), value: { action: 'sign_in', method: 'web' } },
+  { words: words('signIn'), value: { action: 'sign_in' } },
   { words: ['figures', 'dashboard', '数据', '关键数据'], value: { action: 'home' } },
 ];
 
