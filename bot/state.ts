@@ -18,7 +18,8 @@ export class VersionTrackingStorage implements Storage {
     const items = await this.inner.read(keys);
     for (const key of keys) {
       // BotState would substitute `{}` for a missing key; handing it our own object lets us track it.
-      const item = (items[key] ??= {}) as { eTag?: string };
+      const item = (items[key] ?? {}) as { eTag?: string };
+      items[key] = item;
       this.versions.set(item, item.eTag ?? ETAG_ABSENT);
     }
     return items;

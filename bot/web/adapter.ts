@@ -52,7 +52,8 @@ export function webReference(
 export class WebChatAdapter extends BotAdapter {
   constructor(
     private readonly outbox: WebOutbox,
-    private readonly serviceUrl: string,
+    /** Read per turn: the server learns its own URL only once it listens. */
+    private readonly serviceUrl: () => string,
   ) {
     super();
   }
@@ -65,7 +66,7 @@ export class WebChatAdapter extends BotAdapter {
     const context = new TurnContext(this, {
       ...activity,
       channelId: WEB_CHANNEL_ID,
-      serviceUrl: this.serviceUrl,
+      serviceUrl: this.serviceUrl(),
     });
     const collected: Partial<Activity>[] = [];
     context.turnState.set(COLLECTOR, collected);
@@ -100,7 +101,7 @@ export class WebChatAdapter extends BotAdapter {
   ): Promise<void> {
     const activity = TurnContext.applyConversationReference(
       { type: 'event', name: 'continueConversation', id: randomUUID() },
-      { ...reference, channelId: WEB_CHANNEL_ID, serviceUrl: this.serviceUrl },
+      { ...reference, channelId: WEB_CHANNEL_ID, serviceUrl: this.serviceUrl() },
       true,
     );
     const context = new TurnContext(this, activity);

@@ -20,7 +20,7 @@ export const webChannel: ChannelPlugin = {
   async create(core) {
     const { ctx } = core;
     const push = createWebChatPush(ctx);
-    const adapter = new WebChatAdapter(push, ctx.config.publicBaseUrl);
+    const adapter = new WebChatAdapter(push, () => ctx.config.publicBaseUrl);
     core.renderers.register(webRenderer);
     const limiterRedis = createRedis(ctx.config.REDIS_URL, { maxRetriesPerRequest: 1 });
     limiterRedis.on('error', (error) => ctx.logger.warn({ err: error }, 'web chat rate limit: Redis error'));

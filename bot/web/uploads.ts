@@ -50,7 +50,7 @@ const ID_PATTERN = /^[a-f0-9]{32}$/;
 export function cleanFileName(name: string | undefined, ext: string): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
   const cleaned = base
-    .replace(/[\u0000-\u001f\u007f"<>]/g, '')
+    .replace(/[\p{Cc}"<>]/gu, '')
     .trim()
     .slice(0, 100);
   return cleaned || `file.${ext}`;
