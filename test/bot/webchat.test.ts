@@ -1,3 +1,4 @@
+import type { WebMessage } from '../../bot/render/web';
 import { clearDevMessages, recordDevMessage } from '../../bot/web/dev-outbox';
 import { createWebChatPush } from '../../bot/web/push';
 import { createTestDatabase, drivers, type TestDatabase } from '../support/db';
@@ -32,7 +33,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     expect(cookie).toMatch(/^hd_webchat=web_[A-Za-z0-9_-]{32};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
-    const body = await res.json();
+    const body = (await res.json()) as { activities: WebMessage[] };
     expect(body).toMatchObject({ isNew: true, locale: 'en-US', devTools: true });
     expect(textOf(body.activities)).toBe('welcome');
 
@@ -259,7 +260,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     recordDevMessage({ to: '+8613800000000', text: 'code 123456', via: 'sms' });
     const res = await fetch(`${bot.url}/api/webchat/dev/outbox`);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect((await res.json()).messages).toEqual([
+    expect(((await res.json()) as { messages: unknown[] }).messages).toEqual([
       expect.objectContaining({ to: '+8613800000000', text: 'code 123456', via: 'sms' }),
     ]);
   });
