@@ -131,7 +131,7 @@ async function customerRoutes(
   if (reply?.kind === 'chat') {
     const bindings = await pc.ctx.services.bindings.listForAccount(account.id);
     const binding = bindings.find((b) => b.channel === reply.channel && b.chatUserId === reply.chatUserId);
-    if (binding && binding.reachable && binding.accountId === account.id && pc.senders.chat[reply.channel]) {
+    if (binding?.reachable && binding.accountId === account.id && pc.senders.chat[reply.channel]) {
       return [
         {
           channel: reply.channel,

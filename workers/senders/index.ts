@@ -1,8 +1,9 @@
 import type { AppContext } from '../../app/context';
+import { createWebChatPush } from '../../bot/web/push';
 import type { ChatChannel } from '../../services/contracts';
 import { SmtpEmailSender } from './email';
 import { AliyunSmsSender } from './sms-aliyun';
-import { LogSmsSender } from './sms-log';
+import { LogEmailSender, LogSmsSender } from './sms-log';
 import { TencentSmsSender } from './sms-tencent';
 import type { ChatSender, ChatSenderFactory, Senders, SmsSender } from './types';
 import { type WebChatPushPort, WebChatSender } from './web';
@@ -35,10 +36,21 @@ export function createSmsSender(ctx: AppContext): SmsSender {
 }
 
 /** Every sender of this process, from the configuration; tests and the benchmark override some. */
-export async function createSenders(ctx: AppContext, overrides: SenderOverrides = {}): Promise<Senders> {
+export async function createSenders(
+  ctx: AppContext,
+  overrides: SenderOverrides = {},
+): Promise<Senders & { close(): Promise<void> }> {
   const chat: Partial<Record<ChatChannel, ChatSender>> = {};
-  const push = overrides.webChatPush ?? (await loadWebChatPush(ctx));
-  if (push && ctx.config.CHANNELS.includes('web')) chat.web = new WebChatSender(push);
+  const closers: (() => Promise<void>)[] = [];
+  if (ctx.config.CHANNELS.includes('web')) {
+    let push = overrides.webChatPush;
+    if (!push) {
+      const own = createWebChatPush(ctx);
+      closers.push(() => own.close());
+      push = own;
+    }
+    chat.web = new WebChatSender(push);
+  }
   for (const [channel, factory] of Object.entries(CHAT_SENDER_FACTORIES) as [
     ChatChannel,
     ChatSenderFactory,
@@ -47,15 +59,22 @@ export async function createSenders(ctx: AppContext, overrides: SenderOverrides 
     if (sender) chat[channel] = sender;
   }
   Object.assign(chat, overrides.chat);
-  const email =
-    'email' in overrides
-      ? overrides.email
-      : ctx.config.SMTP_URL
-        ? new SmtpEmailSender(ctx.config.SMTP_URL, ctx.config.MAIL_FROM)
-        : undefined;
-  return { chat, sms: overrides.sms ?? createSmsSender(ctx), email };
+  const email = 'email' in overrides ? overrides.email : createEmailSender(ctx);
+  if (email?.close) closers.push(() => email.close!());
+  return {
+    chat,
+    sms: overrides.sms ?? createSmsSender(ctx),
+    email,
+    async close() {
+      await Promise.all(closers.map((close) => close().catch(() => undefined)));
+    },
+  };
 }
 
-async function loadWebChatPush(_ctx: AppContext): Promise<WebChatPushPort | undefined> {
+/** SMTP when configured; in development without one, the logging sender; otherwise none (email routes are skipped). */
+function createEmailSender(ctx: AppContext): Senders['email'] {
+  if (ctx.config.SMTP_URL) return new SmtpEmailSender(ctx.config.SMTP_URL, ctx.config.MAIL_FROM);
+  if (ctx.config.NODE_ENV === 'development')
+    return new LogEmailSender(ctx.logger.child({ component: 'email' }));
   return undefined;
 }

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { recordDevMessage } from '../../bot/web/dev-outbox';
 import type { Logger } from '../../platform/logger';
-import type { OutboundMessage, SmsSender } from './types';
+import type { EmailSender, OutboundMessage, SmsSender } from './types';
 
-type RecordDevMessage = (message: { to: string; text: string }) => void | Promise<void>;
+type RecordDevMessage = (message: { to: string; text: string; via?: string }) => void | Promise<void>;
 
 /**
  * Development SMS: nothing leaves the machine. The message is logged without its secret values
@@ -15,7 +14,7 @@ export class LogSmsSender implements SmsSender {
 
   constructor(
     private readonly logger: Logger,
-    private readonly record: RecordDevMessage | undefined = loadDevOutbox(),
+    private readonly record: RecordDevMessage = recordDevMessage,
   ) {}
 
   async send(phone: string, message: OutboundMessage): Promise<void> {
@@ -29,14 +28,22 @@ export class LogSmsSender implements SmsSender {
       },
       'sms (development sender, not sent)',
     );
-    await this.record?.({ to: phone, text: `${message.title}\n${message.text}` });
+    await this.record({ to: phone, text: `${message.title}\n${message.text}`, via: 'sms' });
   }
 }
 
-function loadDevOutbox(): RecordDevMessage | undefined {
-  const base = path.join(__dirname, '..', '..', 'bot', 'web', 'dev-outbox');
-  if (!['.ts', '.js'].some((ext) => existsSync(base + ext))) return undefined;
-  // Optional module written by the bot team: loaded only when present, so the workers build without it.
-  const mod = require(base) as { recordDevMessage?: RecordDevMessage };
-  return mod.recordDevMessage;
+/** Development email without an SMTP server: logged (no secrets) and shown in the web chat's dev panel. */
+export class LogEmailSender implements EmailSender {
+  constructor(
+    private readonly logger: Logger,
+    private readonly record: RecordDevMessage = recordDevMessage,
+  ) {}
+
+  async send(to: { address: string }, message: OutboundMessage): Promise<void> {
+    this.logger.info(
+      { to: to.address.replace(/^(.).*@/, '$1***@'), subject: message.title, key: message.key },
+      'email (development sender, not sent)',
+    );
+    await this.record({ to: to.address, text: `${message.title}\n${message.text}`, via: 'email' });
+  }
 }

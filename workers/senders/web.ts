@@ -7,7 +7,7 @@ const REPLY_CONTENT_TYPE = 'application/vnd.helpdesk.reply+json';
 
 /** What the bot's web chat offers the workers (bot/web/push.ts, WebChatPush.deliver). */
 export interface WebChatPushPort {
-  deliver(chatUserId: string, activity: Partial<Activity>): Promise<void>;
+  deliver(chatUserId: string, activity: Partial<Activity>): Promise<unknown>;
 }
 
 /**
