@@ -19,7 +19,7 @@ const escapeHtml = (s: string) =>
  */
 export function emailContent(message: OutboundMessage): EmailContent {
   const footer = t(message.locale, 'notify.email.footer');
-  const subject = `${message.highlight ? '⚠ ' : ''}${message.title}`;
+  const subject = message.title;
   const text = [message.title, '', message.text, '', ...message.hints, '', '--', footer]
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');

@@ -16,7 +16,7 @@ export interface WebChatPushPort {
  * the delivery key, so a browser that somehow gets the same message twice can drop the second.
  */
 export function notificationActivity(message: OutboundMessage): Partial<Activity> {
-  const text = `${message.highlight ? '⚠ ' : ''}${message.title}\n${message.text}`;
+  const text = `${message.title}\n${message.text}`;
   const reply: Reply =
     message.actions.length > 0
       ? { kind: 'choices', text, choices: message.actions.map((a) => ({ label: a.label, value: a.value })) }

@@ -1,0 +1,179 @@
+import IORedis from 'ioredis';
+import { drivers } from '../support/db';
+import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp';
+import { type FakeSms, startFakeSms } from '../fakes/sms';
+import { count, createHarness, customerWith, eventually, fileTicket, type Harness, REDIS_URL, staffMember } from './harness';
+
+/**
+ * F9 / F1 / F11 / S2 end to end through the real queues: a change made through the services is
+ * written to the outbox, relayed to BullMQ, planned and delivered to the web chat inbox, the SMTP
+ * server and the SMS provider fakes, in the recipient's language.
+ */
+describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
+  let h: Harness;
+  let smtp: FakeSmtp;
+  let sms: FakeSms;
+  let sub: IORedis;
+  const published: string[] = [];
+
+  beforeAll(async () => {
+    smtp = await startFakeSmtp();
+    sms = await startFakeSms();
+    h = await createHarness({
+      driver,
+      env: {
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Helpdesk <helpdesk@example.com>',
+        SMS_PROVIDER: 'tencent',
+        SMS_ENDPOINT: sms.url,
+        TENCENT_SECRET_ID: 'AKIDtest',
+        TENCENT_SECRET_KEY: 'secret-key-test',
+        TENCENT_SMS_SDK_APP_ID: '1400000000',
+        SMS_SIGN_NAME: '客服中心',
+        SMS_TEMPLATE_CREDENTIALS: '100001',
+        SMS_TEMPLATE_CODE: '100002',
+        SMS_TEMPLATE_NOTICE: '100003',
+      },
+    });
+    sub = new IORedis(REDIS_URL);
+    await sub.subscribe(`${h.prefix}:webchat`);
+    sub.on('message', (_channel, message: string) => published.push(message));
+    await h.start();
+  });
+
+  afterAll(async () => {
+    sub.disconnect();
+    await h.stop();
+    await smtp.close();
+    await sms.close();
+  });
+
+  test('accepted: the web chat gets the message in the binding language, with next steps as buttons', async () => {
+    const customer = await customerWith(h, { reply: 'chat', locale: 'en-US' });
+    const ticket = await fileTicket(h, customer, { title: 'VPN drops every hour' });
+    const staff = await staffMember(h, 'Agent Li');
+    await h.ctx.services.staffTickets.accept(staff, ticket.id);
+
+    await eventually(
+      async () => (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [customer.chat.chatUserId])) === 1,
+      'the web chat inbox row',
+    );
+    const { rows } = await h.db.query<{ activity: { text: string; locale: string; attachments: { content: { choices: { value: { action: string } }[] } }[] } }>(
+      'select activity from web_chat_inbox where chat_user_id = $1',
+      [customer.chat.chatUserId],
+    );
+    const activity = rows[0]!.activity;
+    expect(activity.locale).toBe('en-US');
+    expect(activity.text).toContain(`Ticket ${ticket.number} accepted`);
+    expect(activity.text).toContain('"VPN drops every hour" was accepted by Agent Li');
+    expect(activity.attachments[0]!.content.choices.map((c) => c.value.action)).toEqual(['open_ticket']);
+    // Announced on Redis, so an open page shows it at once.
+    await eventually(() => published.some((m) => m.includes(customer.chat.chatUserId)), 'the web chat announcement');
+    // Nothing went anywhere else.
+    expect(smtp.messages.filter((m) => m.to.includes(customer.email ?? '-'))).toHaveLength(0);
+  });
+
+  test('resolved: an email in zh-CN with the handling reply, text and HTML from the same template', async () => {
+    const customer = await customerWith(h, { reply: 'email', locale: 'zh-CN', email: 'zhang@example.com' });
+    const ticket = await fileTicket(h, customer, { title: '打印机卡纸' });
+    const staff = await staffMember(h);
+    await h.ctx.services.staffTickets.accept(staff, ticket.id);
+    await h.ctx.services.staffTickets.resolve(staff, ticket.id, '已更换搓纸轮，请重新打印。');
+
+    await eventually(() => smtp.messages.filter((m) => m.to.includes('zhang@example.com')).length === 2, 'two emails');
+    const resolved = smtp.messages.find((m) => m.to.includes('zhang@example.com') && m.subject.includes('已解决'))!;
+    expect(resolved.subject).toBe(`工单 ${ticket.number} 已解决`);
+    expect(resolved.headers['content-language']).toBe('zh-CN');
+    for (const body of [resolved.text, resolved.html]) {
+      expect(body).toContain(`您的工单 ${ticket.number}「打印机卡纸」已解决`);
+      expect(body).toContain('处理回复：已更换搓纸轮，请重新打印。');
+      expect(body).toContain(`评价：在聊天中打开工单 ${ticket.number}，选择「评价」。`);
+    }
+    expect(resolved.html).toContain('<html lang="zh-CN">');
+  });
+
+  test('en-US email for an English account', async () => {
+    const customer = await customerWith(h, { reply: 'email', locale: 'en-US', email: 'amy@example.com' });
+    const ticket = await fileTicket(h, customer, { title: 'Cannot print' });
+    await h.ctx.services.tickets.cancel(customer.actor, ticket.id);
+    const [mail] = await eventuallyMail(smtp, 'amy@example.com', 1);
+    expect(mail!.subject).toBe(`Ticket ${ticket.number} cancelled`);
+    expect(mail!.text).toContain(`Your ticket ${ticket.number} "Cannot print" has been cancelled.`);
+    expect(mail!.text).toContain('please do not reply');
+  });
+
+  test('SMS reply channel: Tencent SendSms with the notice template and its parameters', async () => {
+    const customer = await customerWith(h, { reply: 'sms', phone: '+8613800138000' });
+    const ticket = await fileTicket(h, customer);
+    await h.ctx.services.staffTickets.accept(await staffMember(h), ticket.id);
+    await eventually(() => sms.requests.some((r) => r.phone === '+8613800138000'), 'the SMS');
+    const request = sms.requests.find((r) => r.phone === '+8613800138000')!;
+    expect(request).toMatchObject({
+      provider: 'tencent',
+      action: 'SendSms',
+      sign: '客服中心',
+      template: '100003',
+      params: [ticket.number, '已受理'],
+      signed: true,
+    });
+    expect(request.headers['x-tc-version']).toBe('2021-01-11');
+  });
+
+  test('F1: credentials by SMS and email; the password is erased from the outbox once both are sent', async () => {
+    const admin = await staffMember(h, 'Admin');
+    const org = await h.ctx.services.organizations.create({ ...admin, role: 'admin' }, 'ACME');
+    const { account } = await h.ctx.services.accounts.open(
+      { ...admin, role: 'admin' },
+      { name: '李雷', phone: '13900139000', email: 'lilei@example.com', identities: [{ organizationId: org.id, displayName: '李雷 (ACME)' }] },
+    );
+    await eventually(() => sms.requests.some((r) => r.template === '100001'), 'the credentials SMS');
+    const [mail] = await eventuallyMail(smtp, 'lilei@example.com', 1);
+    const request = sms.requests.find((r) => r.template === '100001')!;
+    const [login, password] = request.params as string[];
+    expect(login).toBe(account.phone);
+    expect(password).toMatch(/^\S{8,}$/);
+    expect(mail!.subject).toBe('您的客服账号已开通');
+    expect(mail!.text).toContain(`账号：lilei@example.com`);
+    expect(mail!.text).toContain(`初始密码：${password}`);
+    // The same password works for signing in (it is the one the account was created with).
+    await expect(h.ctx.services.accounts.verifyPassword('13900139000', password!)).resolves.toMatchObject({ id: account.id });
+    await eventually(
+      async () =>
+        (await count(h.db, `select count(*)::int as n from outbox where topic = 'account.credentials' and payload ? 'secret'`)) === 0,
+      'the secret erased',
+    );
+  });
+
+  test('F11: a reset code by SMS with the code template', async () => {
+    const admin = await staffMember(h, 'Admin2');
+    const org = await h.ctx.services.organizations.create({ ...admin, role: 'admin' }, 'Initech');
+    await h.ctx.services.accounts.open(
+      { ...admin, role: 'admin' },
+      { name: 'Han Meimei', phone: '13700137000', identities: [{ organizationId: org.id, displayName: 'Han' }] },
+    );
+    await h.ctx.services.accounts.requestPasswordReset('13700137000', 'en-US');
+    await eventually(() => sms.requests.some((r) => r.template === '100002'), 'the code SMS');
+    const request = sms.requests.find((r) => r.template === '100002')!;
+    expect(request.phone).toBe('+8613700137000');
+    expect(request.params).toEqual([expect.stringMatching(/^\d{6}$/), '10']);
+  });
+
+  test('S2: a low rating reaches the handling staff member, highlighted', async () => {
+    const customer = await customerWith(h, { reply: 'chat' });
+    const ticket = await fileTicket(h, customer, { title: 'Slow laptop' });
+    const staff = await staffMember(h, 'Agent Zhou');
+    await h.db.query(`update staff set email = 'zhou@example.com', alert_new_ticket = false where id = $1`, [staff.staffId]);
+    await h.ctx.services.staffTickets.accept(staff, ticket.id);
+    await h.ctx.services.staffTickets.resolve(staff, ticket.id, 'Rebooted.');
+    await h.ctx.services.tickets.rate(customer.actor, ticket.id, 1, '没解决');
+    const [mail] = await eventuallyMail(smtp, 'zhou@example.com', 1);
+    expect(mail!.subject).toBe(`⚠ 低分评价：工单 ${ticket.number} 仅 1 星`);
+    expect(mail!.html).toContain('color:#c0392b');
+    expect(mail!.text).toContain('评价内容：没解决');
+  });
+});
+
+async function eventuallyMail(smtp: FakeSmtp, to: string, n: number) {
+  await eventually(() => smtp.messages.filter((m) => m.to.includes(to)).length >= n, `${n} email(s) to ${to}`);
+  return smtp.messages.filter((m) => m.to.includes(to));
+}
