@@ -10,7 +10,7 @@ import { errorMessage } from './errors';
 import type { DialogDeps } from './flow';
 import { IdentityFlow } from './identity';
 import { normalize, pressedValue } from './input';
-import { type KeywordGroup, words } from './keywords';
+import { type KeywordGroup, TICKET_NUMBER, words } from './keywords';
 import { ListFlow } from './lists';
 import { MAIN, MainFlow, type MainState } from './main';
 import { NewTicketFlow } from './new-ticket';
@@ -134,6 +134,20 @@ export class HelpdeskDialogs {
       if (pressed && top.id === ASK && !askAccepts(top.state.options as AskOptions, pressed)) {
         await dc.cancelAllDialogs();
         await dc.beginDialog(MAIN, { action: pressed } satisfies MainState);
+        return;
+      }
+      // A ticket number typed while a question with buttons waits opens that ticket (free text never would).
+      const typed = (activity.text ?? '').trim();
+      if (
+        !pressed &&
+        top.id === ASK &&
+        TICKET_NUMBER.test(typed) &&
+        !(top.state.options as AskOptions).text
+      ) {
+        await dc.cancelAllDialogs();
+        await dc.beginDialog(MAIN, {
+          action: { action: 'open_ticket', ticketId: typed.toUpperCase() },
+        } satisfies MainState);
         return;
       }
       const result = await dc.continueDialog();

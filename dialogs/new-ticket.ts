@@ -440,7 +440,10 @@ export class NewTicketFlow extends Flow<NewTicketState> {
       Object.entries(state.fields).filter(([, v]) => v !== undefined && v !== ''),
     );
     if (state.draftId) await tickets.updateDraft(actor, state.draftId, fields);
-    else state.draftId = (await tickets.createDraft(actor, fields)).id;
+    else {
+      state.draftId = (await tickets.createDraft(actor, fields)).id;
+      state.loaded = true;
+    }
     return state.draftId;
   }
 
@@ -533,7 +536,8 @@ export function mask(value: string): string {
     const [user = '', domain = ''] = value.split('@');
     return `${user.slice(0, 1)}***@${domain}`;
   }
-  return value.length > 7 ? `${value.slice(0, 3)}****${value.slice(-4)}` : value;
+  const local = value.replace(/^\+86/, '');
+  return local.length > 7 ? `${local.slice(0, 3)}****${local.slice(-4)}` : local;
 }
 
 export { FIELD_STAGES };

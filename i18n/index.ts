@@ -80,7 +80,7 @@ export function formatDateTime(locale: string, date: Date | string): string {
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
-      hour12: false,
+      hourCycle: 'h23',
     });
     formatters.set(loc, format);
   }

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { Chat, DialogBot, lastCode, numberOf, openCustomer, signInByCode } from './harness';
+import { DialogBot, lastCode, numberOf, openCustomer, signInByCode } from './harness';
 
 /** Dialog flows through botbuilder's TestAdapter on PGlite with the real services (zh-CN). */
 describe('dialogs (TestAdapter, zh-CN)', () => {
@@ -329,5 +329,3 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(zh.text).toContain('已切换为中文');
   });
 });
-
-export { Chat };
