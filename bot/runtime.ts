@@ -3,8 +3,10 @@ import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { AppContext } from '../app/context';
 import type { HttpModule, ReadinessCheck } from '../http/server';
 import type { Config } from '../platform/config';
+import { createRedis } from '../platform/redis';
 import type { ChatChannel } from '../services/contracts';
 import { type DialogRunner, HelpdeskBot } from './handler';
+import { type RateLimiter, RedisRateLimiter } from './rate-limit';
 import { RendererRegistry } from './render';
 import { type BotStates, createStates } from './state';
 import { DbStorage } from './storage';
@@ -18,6 +20,11 @@ export interface BotRuntime {
   readiness: ReadinessCheck[];
   /** Runs a `helpdesk.resume` event turn for the chat user, so the chat confirms what happened on a web page. */
   resume(channel: ChatChannel, chatUserId: string, event: ResumeEvent): Promise<void>;
+  /**
+   * A rate limiter shared by every process (Redis, under REDIS_PREFIX), for the bot's own endpoints and
+   * the secret pages. Optional in the contract: callers fall back to a per-process limiter.
+   */
+  rateLimiter?(name: string, max: number, windowSeconds: number): RateLimiter;
   stop(): Promise<void>;
 }
 
@@ -29,6 +36,7 @@ export interface BotCore {
   states: BotStates;
   /** Channel renderers by botbuilder channel id; plugins register theirs. */
   renderers: RendererRegistry;
+  rateLimiter(name: string, max: number, windowSeconds: number): RateLimiter;
 }
 
 /** A running channel: its HTTP endpoints and how to start a proactive turn on a stored reference. */
@@ -83,7 +91,21 @@ export async function createBotRuntime(
   );
   const bot = new HelpdeskBot(dialogs, states);
   const pipeline = new TurnPipeline({ db: ctx.db, bindings: ctx.services.bindings, logger: ctx.logger, bot });
-  const core: BotCore = { ctx, pipeline, states, renderers: new RendererRegistry() };
+  // One Redis connection for every rate limit of this process, opened on first use.
+  let limiterRedis: ReturnType<typeof createRedis> | undefined;
+  const rateLimiter = (name: string, max: number, windowSeconds: number): RateLimiter => {
+    if (!limiterRedis) {
+      limiterRedis = createRedis(ctx.config.REDIS_URL, { maxRetriesPerRequest: 1 });
+      limiterRedis.on('error', (error) => ctx.logger.warn({ err: error }, 'rate limit: Redis error'));
+    }
+    return new RedisRateLimiter(
+      limiterRedis,
+      `${ctx.config.REDIS_PREFIX}:ratelimit:${name}`,
+      max,
+      windowSeconds,
+    );
+  };
+  const core: BotCore = { ctx, pipeline, states, renderers: new RendererRegistry(), rateLimiter };
 
   const channels = new Map<ChatChannel, ChannelInstance>();
   for (const plugin of options.plugins) {
@@ -123,9 +145,14 @@ export async function createBotRuntime(
       });
     },
 
+    rateLimiter,
+
     async stop() {
       clearInterval(prune);
       for (const instance of [...channels.values()].reverse()) await instance.stop?.();
+      const redis = limiterRedis;
+      limiterRedis = undefined;
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

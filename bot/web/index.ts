@@ -1,11 +1,9 @@
 import path from 'node:path';
 import type { Response } from 'express';
-import { createRedis } from '../../platform/redis';
 import { webRenderer } from '../render/web';
 import type { ChannelPlugin } from '../runtime';
 import { WebChatAdapter, webReference } from './adapter';
 import { createWebChatPush } from './push';
-import { RateLimiter } from './rate-limit';
 import { createWebChatModules } from './routes';
 import { UploadStore } from './uploads';
 
@@ -22,9 +20,6 @@ export const webChannel: ChannelPlugin = {
     const push = createWebChatPush(ctx);
     const adapter = new WebChatAdapter(push, () => ctx.config.publicBaseUrl);
     core.renderers.register(webRenderer);
-    const limiterRedis = createRedis(ctx.config.REDIS_URL, { maxRetriesPerRequest: 1 });
-    limiterRedis.on('error', (error) => ctx.logger.warn({ err: error }, 'web chat rate limit: Redis error'));
-    const prefix = `${ctx.config.REDIS_PREFIX}:ratelimit:webchat`;
     const streams = new Set<Response>();
     const modules = createWebChatModules({
       adapter,
@@ -35,8 +30,8 @@ export const webChannel: ChannelPlugin = {
       publicBaseUrl: () => ctx.config.publicBaseUrl,
       devTools: ctx.config.NODE_ENV !== 'production',
       limits: {
-        messages: new RateLimiter(limiterRedis, `${prefix}:messages`, 60, 60),
-        uploads: new RateLimiter(limiterRedis, `${prefix}:uploads`, 30, 600),
+        messages: core.rateLimiter('webchat:messages', 60, 60),
+        uploads: core.rateLimiter('webchat:uploads', 30, 600),
       },
       streams,
     });
@@ -51,7 +46,6 @@ export const webChannel: ChannelPlugin = {
         for (const res of streams) res.end();
         streams.clear();
         await push.close();
-        await limiterRedis.quit().catch(() => limiterRedis.disconnect());
       },
     };
   },

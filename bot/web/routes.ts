@@ -7,12 +7,12 @@ import helmet from 'helmet';
 import type { HttpModule } from '../../http/server';
 import { resolveLocale } from '../../i18n';
 import type { Logger } from '../../platform/logger';
+import type { RateLimiter } from '../rate-limit';
 import { renderWebActivity, type WebMessage } from '../render/web';
 import type { TurnOutcome, TurnPipeline } from '../turns';
 import { WEB_BOT_ID, type WebChatAdapter, webConversationId } from './adapter';
 import { latestDevMessages } from './dev-outbox';
 import type { WebChatPush } from './push';
-import type { RateLimiter } from './rate-limit';
 import { chatUserOfRequest, newChatUserId, setChatUserCookie } from './session';
 import { UPLOAD_MAX_BYTES, UPLOAD_TYPES, UploadError, type UploadStore } from './uploads';
 
