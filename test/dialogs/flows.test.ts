@@ -316,6 +316,29 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(resumed.text).toContain('密码已修改成功');
   });
 
+  it('helpdesk.resume signed_in (after the web sign-in page) confirms in chat and opens the identity picker', async () => {
+    const { account } = await openCustomer(bot.services, { identities: ['甲', '乙'] });
+    const chat = bot.chat();
+    await chat.say('网页登录');
+    const { rows } = await test.db.query<{ payload: { secret: { password: string } } }>(
+      `select payload from outbox where topic = 'account.credentials' and payload->>'accountId' = $1`,
+      [account.id],
+    );
+    await bot.services.bindings.signInWithPassword(
+      'web',
+      chat.chatUserId,
+      account.phone!,
+      rows[0]!.payload.secret.password,
+    );
+    const resumed = await chat.event({
+      type: 'event',
+      name: 'helpdesk.resume',
+      value: { kind: 'signed_in' },
+    });
+    expect(resumed.text).toContain('登录成功，欢迎您，张三');
+    expect(resumed.text).toContain('您的账号有多个身份');
+  });
+
   it('language switch is remembered; help and menu work inside a dialog', async () => {
     const chat = bot.chat();
     const en = await chat.say('English');

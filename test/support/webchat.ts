@@ -17,6 +17,13 @@ export class WebChatClient {
     readonly locale: string = 'zh-CN',
   ) {}
 
+  /** The same browser (its cookie) talking to another server, e.g. after a restart. */
+  sameBrowserOn(baseUrl: string): WebChatClient {
+    const client = new WebChatClient(baseUrl, this.locale);
+    client.cookie = this.cookie;
+    return client;
+  }
+
   private async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
