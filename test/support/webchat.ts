@@ -76,7 +76,7 @@ export class WebChatClient {
   /** Submits a form card of the last turn with these field values. */
   async submitForm(formId: string, fields: Record<string, string | number>): Promise<Turn> {
     const form = this.last.flatMap((m) => m.blocks).find((b) => b.kind === 'form' && b.formId === formId);
-    if (!form || form.kind !== 'form') throw new Error(`no form ${formId}`);
+    if (form?.kind !== 'form') throw new Error(`no form ${formId}`);
     this.transcript.push(`user submits ${formId}: ${JSON.stringify(fields)}`);
     return this.send({
       text: form.submit.label,
