@@ -33,7 +33,9 @@ for (const driver of drivers) {
 
       const list = await api.call('GET', '/api/v1/organizations', { token: api.agent.token });
       expect(list.status).toBe(200);
-      expect(list.json.items.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['Acme 上海', 'Beta']));
+      expect(list.json.items.map((o: { name: string }) => o.name)).toEqual(
+        expect.arrayContaining(['Acme 上海', 'Beta']),
+      );
 
       const one = await api.call('GET', `/api/v1/organizations/${orgA}`, { token: api.agent.token });
       expect(one.json).toEqual({ id: orgA, name: 'Acme 上海' });
@@ -55,7 +57,10 @@ for (const driver of drivers) {
       expectProblem(missing, 404, 'not-found');
       expect(missing.json.code).toBe('organization_not_found');
 
-      const agent = await api.call('POST', '/api/v1/organizations', { token: api.agent.token, body: { name: 'X' } });
+      const agent = await api.call('POST', '/api/v1/organizations', {
+        token: api.agent.token,
+        body: { name: 'X' },
+      });
       expectProblem(agent, 403, 'forbidden');
     });
 
@@ -90,7 +95,9 @@ for (const driver of drivers) {
       expect(rows[0]!.payload.secret.password).toEqual(expect.any(String));
       expect(res.text).not.toContain(rows[0]!.payload.secret.password);
 
-      const got = await api.call('GET', `/api/v1/accounts/${res.json.account.id}`, { token: api.agent.token });
+      const got = await api.call('GET', `/api/v1/accounts/${res.json.account.id}`, {
+        token: api.agent.token,
+      });
       expect(got.status).toBe(200);
       expect(got.json.account.id).toBe(res.json.account.id);
       expect(got.json.identities.map((i: { displayName: string }) => i.displayName).sort()).toEqual([
@@ -105,7 +112,9 @@ for (const driver of drivers) {
         body: { name: 'X', identities: [{ organizationId: orgA, displayName: 'X' }] },
       });
       expectProblem(noLogin, 400, 'invalid-request');
-      expect(noLogin.json.errors).toEqual([{ in: 'body', field: 'phone', message: 'a phone or an email is required' }]);
+      expect(noLogin.json.errors).toEqual([
+        { in: 'body', field: 'phone', message: 'a phone or an email is required' },
+      ]);
 
       const badNested = await api.call('POST', '/api/v1/accounts', {
         body: { phone: uniqPhone(), name: 'X', identities: [{ organizationId: 'nope', displayName: '' }] },
@@ -120,12 +129,17 @@ for (const driver of drivers) {
         body: { phone: '+0 123456', name: 'X', identities: [{ organizationId: orgA, displayName: 'X' }] },
       });
       expectProblem(badPhone, 400, 'invalid-request');
-      expect(badPhone.json).toMatchObject({ code: 'invalid_phone', errors: [{ in: 'body', field: 'phone' }] });
+      expect(badPhone.json).toMatchObject({
+        code: 'invalid_phone',
+        errors: [{ in: 'body', field: 'phone' }],
+      });
 
       const phone = uniqPhone();
       const body = { phone, name: 'Dup', identities: [{ organizationId: orgA, displayName: 'Dup' }] };
       expect((await api.call('POST', '/api/v1/accounts', { body })).status).toBe(201);
-      const dup = await api.call('POST', '/api/v1/accounts', { body: { ...body, phone: phone.replace('+86', '') } });
+      const dup = await api.call('POST', '/api/v1/accounts', {
+        body: { ...body, phone: phone.replace('+86', '') },
+      });
       expectProblem(dup, 409, 'conflict');
       expect(dup.json).toMatchObject({ code: 'login_taken', errors: [{ field: 'phone' }] });
 
@@ -135,7 +149,11 @@ for (const driver of drivers) {
 
     it('resets the password (a new credentials message), locks, unlocks and revokes bindings', async () => {
       const opened = await api.call('POST', '/api/v1/accounts', {
-        body: { email: `han${Date.now()}@example.com`, name: 'Han', identities: [{ organizationId: orgA, displayName: 'Han' }] },
+        body: {
+          email: `han${Date.now()}@example.com`,
+          name: 'Han',
+          identities: [{ organizationId: orgA, displayName: 'Han' }],
+        },
       });
       const id = opened.json.account.id as string;
 
@@ -169,27 +187,43 @@ for (const driver of drivers) {
       expect((await api.call('GET', `/api/v1/accounts/${id}`)).json.bindings).toEqual([]);
 
       for (const path of ['password-reset', 'lock', 'unlock']) {
-        expectProblem(await api.call('POST', `/api/v1/accounts/${id}/${path}`, { token: api.agent.token }), 403, 'forbidden');
+        expectProblem(
+          await api.call('POST', `/api/v1/accounts/${id}/${path}`, { token: api.agent.token }),
+          403,
+          'forbidden',
+        );
         expectProblem(
           await api.call('POST', `/api/v1/accounts/6f1c7d1e-0000-4000-8000-000000000000/${path}`),
           404,
           'not-found',
         );
       }
-      expectProblem(await api.call('DELETE', '/api/v1/accounts/6f1c7d1e-0000-4000-8000-000000000000/bindings'), 404);
+      expectProblem(
+        await api.call('DELETE', '/api/v1/accounts/6f1c7d1e-0000-4000-8000-000000000000/bindings'),
+        404,
+      );
       expectProblem(await api.call('GET', '/api/v1/accounts/6f1c7d1e-0000-4000-8000-000000000000'), 404);
     });
 
     it('adds, lists and unbinds identities', async () => {
       const opened = await api.call('POST', '/api/v1/accounts', {
-        body: { phone: uniqPhone(), name: 'Mei', identities: [{ organizationId: orgA, displayName: 'Mei A' }] },
+        body: {
+          phone: uniqPhone(),
+          name: 'Mei',
+          identities: [{ organizationId: orgA, displayName: 'Mei A' }],
+        },
       });
       const id = opened.json.account.id as string;
       const added = await api.call('POST', `/api/v1/accounts/${id}/identities`, {
         body: { organizationId: orgB, displayName: 'Mei B', orgWide: true },
       });
       expect(added.status).toBe(201);
-      expect(added.json).toMatchObject({ accountId: id, organizationId: orgB, organizationName: 'Beta', orgWide: true });
+      expect(added.json).toMatchObject({
+        accountId: id,
+        organizationId: orgB,
+        organizationName: 'Beta',
+        orgWide: true,
+      });
 
       const list = await api.call('GET', `/api/v1/accounts/${id}/identities`, { token: api.agent.token });
       expect(list.json.items).toHaveLength(2);
@@ -215,7 +249,10 @@ for (const driver of drivers) {
         }),
         403,
       );
-      expectProblem(await api.call('DELETE', `/api/v1/identities/${added.json.id}`, { token: api.agent.token }), 403);
+      expectProblem(
+        await api.call('DELETE', `/api/v1/identities/${added.json.id}`, { token: api.agent.token }),
+        403,
+      );
     });
   });
 }

@@ -1,14 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
 import type { AppContext } from '../../../app/context';
 import { createApiDocs, createStaffApi, type StaffApiOptions } from '../../../http/api';
 import { createHttpApp } from '../../../http/server';
 import { loadConfig } from '../../../platform/config';
 import { createLogger } from '../../../platform/logger';
+import { createServices } from '../../../services';
 import type { StaffActor } from '../../../services/contracts';
 import type { Database } from '../../../services/db/database';
-import { createServices } from '../../../services';
 import { TEST_SCRYPT } from '../../../services/passwords';
 import { createTestDatabase, type Driver } from '../../support/db';
 
@@ -46,7 +47,10 @@ export interface ApiResponse {
   text: string;
 }
 
-export async function startApi(driver: Driver = 'pglite', options: StaffApiOptions = {}): Promise<ApiHarness> {
+export async function startApi(
+  driver: Driver = 'pglite',
+  options: StaffApiOptions = {},
+): Promise<ApiHarness> {
   const testDb = await createTestDatabase(driver);
   const prefix = `tapi${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -76,8 +80,16 @@ export async function startApi(driver: Driver = 'pglite', options: StaffApiOptio
   const system: StaffActor = { staffId: '00000000-0000-4000-8000-000000000000', role: 'admin' };
   const adminStaff = await services.staff.create(system, staffInput('Admin One', 'admin'));
   const agentStaff = await services.staff.create(system, staffInput('Agent One', 'agent'));
-  const admin = { staffId: adminStaff.id, role: 'admin' as const, token: (await services.staff.issueToken('system', adminStaff.id)).token };
-  const agent = { staffId: agentStaff.id, role: 'agent' as const, token: (await services.staff.issueToken('system', agentStaff.id)).token };
+  const admin = {
+    staffId: adminStaff.id,
+    role: 'admin' as const,
+    token: (await services.staff.issueToken('system', adminStaff.id)).token,
+  };
+  const agent = {
+    staffId: agentStaff.id,
+    role: 'agent' as const,
+    token: (await services.staff.issueToken('system', agentStaff.id)).token,
+  };
 
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<ApiResponse> => {
     const headers: Record<string, string> = { ...o.headers };
@@ -118,8 +130,20 @@ export async function startApi(driver: Driver = 'pglite', options: StaffApiOptio
       });
       await api.stop();
       await testDb.drop();
+      await deleteRedisKeys(config.REDIS_URL, prefix);
     },
   };
+}
+
+/** Removes every Redis key this test app made (rate-limit counters). */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export function staffInput(name: string, role: 'agent' | 'admin') {
@@ -152,7 +176,9 @@ export async function rowCounts(db: Database): Promise<Record<string, number>> {
 /** Asserts an RFC 9457 problem document with this status (and type slug). */
 export function expectProblem(response: ApiResponse, status: number, type?: string): void {
   if (response.status !== status) {
-    throw new Error(`expected ${status}${type ? ` ${type}` : ''}, got ${response.status}: ${response.text.slice(0, 500)}`);
+    throw new Error(
+      `expected ${status}${type ? ` ${type}` : ''}, got ${response.status}: ${response.text.slice(0, 500)}`,
+    );
   }
   expect(response.contentType).toMatch(/^application\/problem\+json/);
   expect(response.json).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });

@@ -1,6 +1,6 @@
+import { drivers } from '../../support/db';
 import type { TestCustomer } from '../../support/fixtures';
 import { createCustomer, createOrganization, draftFields } from '../../support/fixtures';
-import { drivers } from '../../support/db';
 import { type ApiHarness, expectProblem, startApi } from './harness';
 
 for (const driver of drivers) {
@@ -19,7 +19,10 @@ for (const driver of drivers) {
     });
 
     const submit = async (overrides: Parameters<typeof draftFields>[1] = {}) => {
-      const draft = await api.ctx.services.tickets.createDraft(customer.actor, draftFields(customer, overrides));
+      const draft = await api.ctx.services.tickets.createDraft(
+        customer.actor,
+        draftFields(customer, overrides),
+      );
       return (await api.ctx.services.tickets.submit(customer.actor, draft.id)).ticket;
     };
 
@@ -34,23 +37,33 @@ for (const driver of drivers) {
         [urgent.id, 1],
         [low.id, 2],
       ]);
-      expect(billing.json.items[0]).toMatchObject({ queue: 'billing', status: 'waiting', number: urgent.number });
+      expect(billing.json.items[0]).toMatchObject({
+        queue: 'billing',
+        status: 'waiting',
+        number: urgent.number,
+      });
 
       const first = await api.call('GET', '/api/v1/queue?limit=1');
       expect(first.json.items).toHaveLength(1);
       expect(first.json.nextCursor).toEqual(expect.any(String));
-      const next = await api.call('GET', `/api/v1/queue?limit=1&cursor=${encodeURIComponent(first.json.nextCursor)}`);
+      const next = await api.call(
+        'GET',
+        `/api/v1/queue?limit=1&cursor=${encodeURIComponent(first.json.nextCursor)}`,
+      );
       expect(next.json.items[0].id).not.toBe(first.json.items[0].id);
-      expect((await api.call('GET', '/api/v1/queue?queue=account')).json.items.map((t: { id: string }) => t.id)).toEqual([
-        other.id,
-      ]);
+      expect(
+        (await api.call('GET', '/api/v1/queue?queue=account')).json.items.map((t: { id: string }) => t.id),
+      ).toEqual([other.id]);
 
       const badLimit = await api.call('GET', '/api/v1/queue?limit=0');
       expectProblem(badLimit, 400, 'invalid-request');
       expect(badLimit.json.errors[0]).toMatchObject({ in: 'query', field: 'limit' });
       const badCursor = await api.call('GET', '/api/v1/queue?cursor=garbage');
       expectProblem(badCursor, 400, 'invalid-request');
-      expect(badCursor.json).toMatchObject({ code: 'invalid_cursor', errors: [{ in: 'query', field: 'cursor' }] });
+      expect(badCursor.json).toMatchObject({
+        code: 'invalid_cursor',
+        errors: [{ in: 'query', field: 'cursor' }],
+      });
       expectProblem(await api.call('GET', '/api/v1/queue?queue=Not%20A%20Queue'), 400);
       expectProblem(await api.call('GET', '/api/v1/queue?unknown=1'), 400);
     });
@@ -62,7 +75,10 @@ for (const driver of drivers) {
 
       const accepted = await api.call('POST', `${base}/accept`, agent);
       expect(accepted.status).toBe(200);
-      expect(accepted.json).toMatchObject({ status: 'in_progress', acceptedBy: { id: api.agent.staffId, name: 'Agent One' } });
+      expect(accepted.json).toMatchObject({
+        status: 'in_progress',
+        acceptedBy: { id: api.agent.staffId, name: 'Agent One' },
+      });
 
       const again = await api.call('POST', `${base}/accept`, agent);
       expectProblem(again, 409, 'invalid-state');
@@ -70,7 +86,10 @@ for (const driver of drivers) {
 
       const replied = await api.call('POST', `${base}/replies`, { ...agent, body: { text: '我们正在处理' } });
       expect(replied.status).toBe(200);
-      const resolved = await api.call('POST', `${base}/resolve`, { ...agent, body: { resolution: 'Replaced the fuser.' } });
+      const resolved = await api.call('POST', `${base}/resolve`, {
+        ...agent,
+        body: { resolution: 'Replaced the fuser.' },
+      });
       expect(resolved.json).toMatchObject({ status: 'resolved', resolution: 'Replaced the fuser.' });
 
       // By number as well as by id; the timeline names who did what.
@@ -85,7 +104,10 @@ for (const driver of drivers) {
 
       const closed = await api.call('POST', `${base}/close`, { token: api.admin.token });
       expect(closed.json.status).toBe('closed');
-      const reopened = await api.call('POST', `${base}/reopen`, { ...agent, body: { reason: 'customer called back' } });
+      const reopened = await api.call('POST', `${base}/reopen`, {
+        ...agent,
+        body: { reason: 'customer called back' },
+      });
       expect(reopened.json.status).toBe('in_progress');
       expect(reopened.json.timeline.at(-1)).toMatchObject({ kind: 'reopened', actorName: 'Agent One' });
 
@@ -93,7 +115,13 @@ for (const driver of drivers) {
         `select payload->>'change' as change from outbox where topic = 'ticket.changed' and payload->>'ticketId' = $1 order by id`,
         [ticket.id],
       );
-      expect(outbox.rows.map((r) => r.change)).toEqual(['accepted', 'replied', 'resolved', 'closed', 'reopened']);
+      expect(outbox.rows.map((r) => r.change)).toEqual([
+        'accepted',
+        'replied',
+        'resolved',
+        'closed',
+        'reopened',
+      ]);
     });
 
     it('refuses invalid transitions, empty texts and unknown tickets', async () => {
@@ -109,12 +137,22 @@ for (const driver of drivers) {
       expectProblem(empty, 400, 'invalid-request');
       expect(empty.json.errors).toEqual([{ in: 'body', field: 'text', message: 'must not be empty' }]);
       expectProblem(await api.call('POST', `${base}/resolve`, { body: {} }), 400);
-      expectProblem(await api.call('POST', `${base}/resolve`, { body: { resolution: 'x'.repeat(5001) } }), 400);
+      expectProblem(
+        await api.call('POST', `${base}/resolve`, { body: { resolution: 'x'.repeat(5001) } }),
+        400,
+      );
       expectProblem(await api.call('POST', `${base}/accept`, { body: { force: true } }), 400);
 
-      expectProblem(await api.call('GET', '/api/v1/tickets/6f1c7d1e-0000-4000-8000-000000000000'), 404, 'not-found');
+      expectProblem(
+        await api.call('GET', '/api/v1/tickets/6f1c7d1e-0000-4000-8000-000000000000'),
+        404,
+        'not-found',
+      );
       expectProblem(await api.call('GET', '/api/v1/tickets/T20990101-9999'), 404, 'not-found');
-      expectProblem(await api.call('POST', '/api/v1/tickets/6f1c7d1e-0000-4000-8000-000000000000/accept'), 404);
+      expectProblem(
+        await api.call('POST', '/api/v1/tickets/6f1c7d1e-0000-4000-8000-000000000000/accept'),
+        404,
+      );
       const badRef = await api.call('GET', '/api/v1/tickets/DROP%20TABLE');
       expectProblem(badRef, 400, 'invalid-request');
       expect(badRef.json.errors[0]).toMatchObject({ in: 'path', field: 'ticket' });
@@ -127,10 +165,15 @@ for (const driver of drivers) {
     it('lists tickets by organization and status', async () => {
       const otherOrg = await createOrganization(api.db, 'Other Org');
       const otherCustomer = await createCustomer(api.db, otherOrg);
-      const draft = await api.ctx.services.tickets.createDraft(otherCustomer.actor, draftFields(otherCustomer));
+      const draft = await api.ctx.services.tickets.createDraft(
+        otherCustomer.actor,
+        draftFields(otherCustomer),
+      );
       const theirs = (await api.ctx.services.tickets.submit(otherCustomer.actor, draft.id)).ticket;
 
-      const byOrg = await api.call('GET', `/api/v1/tickets?organizationId=${otherOrg}`, { token: api.agent.token });
+      const byOrg = await api.call('GET', `/api/v1/tickets?organizationId=${otherOrg}`, {
+        token: api.agent.token,
+      });
       expect(byOrg.status).toBe(200);
       expect(byOrg.json.items.map((t: { id: string }) => t.id)).toEqual([theirs.id]);
 
@@ -159,15 +202,33 @@ for (const driver of drivers) {
 
       const low = await api.call('GET', '/api/v1/ratings', { token: api.agent.token });
       expect(low.status).toBe(200);
-      expect(low.json.items.map((r: { ticketId: string }) => r.ticketId)).toEqual([one.id, three.id, five.id]);
-      expect(low.json.items[0]).toMatchObject({ stars: 1, comment: '太慢了', acceptedBy: 'Agent One', number: one.number });
+      expect(low.json.items.map((r: { ticketId: string }) => r.ticketId)).toEqual([
+        one.id,
+        three.id,
+        five.id,
+      ]);
+      expect(low.json.items[0]).toMatchObject({
+        stars: 1,
+        comment: '太慢了',
+        acceptedBy: 'Agent One',
+        number: one.number,
+      });
 
       const newest = await api.call('GET', '/api/v1/ratings?order=newest');
-      expect(newest.json.items.map((r: { ticketId: string }) => r.ticketId)).toEqual([three.id, one.id, five.id]);
+      expect(newest.json.items.map((r: { ticketId: string }) => r.ticketId)).toEqual([
+        three.id,
+        one.id,
+        five.id,
+      ]);
 
       const page1 = await api.call('GET', '/api/v1/ratings?limit=2');
-      const page2 = await api.call('GET', `/api/v1/ratings?limit=2&cursor=${encodeURIComponent(page1.json.nextCursor)}`);
-      expect([...page1.json.items, ...page2.json.items].map((r: { stars: number }) => r.stars)).toEqual([1, 3, 5]);
+      const page2 = await api.call(
+        'GET',
+        `/api/v1/ratings?limit=2&cursor=${encodeURIComponent(page1.json.nextCursor)}`,
+      );
+      expect([...page1.json.items, ...page2.json.items].map((r: { stars: number }) => r.stars)).toEqual([
+        1, 3, 5,
+      ]);
       expectProblem(await api.call('GET', '/api/v1/ratings?order=best'), 400, 'invalid-request');
     });
 
