@@ -41,6 +41,11 @@ export interface RunningWorkers {
   stop(): Promise<void>;
   /** Runs a relay pass now (tests). */
   relayNow(): Promise<number>;
+  /**
+   * Stops the way a killed process does (tests): running jobs are abandoned with their locks held and
+   * the connections dropped, so another worker must take them over when the locks expire.
+   */
+  crash(): Promise<void>;
 }
 
 /**
@@ -77,6 +82,8 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
     DELIVERY_CHANNELS.map((c) => [c, new Queue<DeliveryJobData>(sendQueueName(c), { connection, prefix })]),
   ) as Record<DeliveryChannel, Queue<DeliveryJobData>>;
   const sweepQueue = new Queue(SWEEP_QUEUE, { connection, prefix });
+  const allQueues = [...Object.values(eventQueuesForRelay), ...Object.values(sendQueues), sweepQueue];
+  for (const queue of allQueues) queue.on('error', onRedisError);
 
   const senders = await createSenders(ctx, options.senders);
   const deps = {
@@ -146,10 +153,21 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
     batch: config.OUTBOX_BATCH,
     now: ctx.now,
   });
-  if (options.relay !== false) relay.start();
+  if (options.relay !== false) {
+    relay.start();
+    // Redis is back: relay what waited at once rather than at the end of the relay's back-off.
+    relayConnection.on('ready', () => relay.wake());
+  }
 
   return {
     relayNow: () => relay.runOnce(),
+    async crash() {
+      await relay.stop();
+      await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      connection.disconnect();
+      relayConnection.disconnect();
+      await senders.close();
+    },
     async stop() {
       await relay.stop();
       // close() waits for running jobs to finish: a send in progress completes and is recorded.

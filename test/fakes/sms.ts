@@ -66,7 +66,12 @@ export async function startFakeSms(): Promise<FakeSms> {
       if (typeof tencentAction === 'string') {
         const json = JSON.parse(body || '{}') as Record<string, unknown>;
         const phone = ((json.PhoneNumberSet as string[]) ?? [])[0] ?? '';
-        const code = failure === 'throttled' ? 'LimitExceeded.PhoneNumberThirtySecondLimit' : failure === 'rejected' ? 'FailedOperation.TemplateIncorrectOrUnapproved' : 'Ok';
+        const code =
+          failure === 'throttled'
+            ? 'LimitExceeded.PhoneNumberThirtySecondLimit'
+            : failure === 'rejected'
+              ? 'FailedOperation.TemplateIncorrectOrUnapproved'
+              : 'Ok';
         if (code === 'Ok') {
           requests.push({
             provider: 'tencent',
@@ -84,7 +89,15 @@ export async function startFakeSms(): Promise<FakeSms> {
           JSON.stringify({
             Response: {
               SendStatusSet: [
-                { SerialNo: randomUUID(), PhoneNumber: phone, Fee: 1, SessionContext: json.SessionContext ?? '', Code: code, Message: code, IsoCode: 'CN' },
+                {
+                  SerialNo: randomUUID(),
+                  PhoneNumber: phone,
+                  Fee: 1,
+                  SessionContext: json.SessionContext ?? '',
+                  Code: code,
+                  Message: code,
+                  IsoCode: 'CN',
+                },
               ],
               RequestId: randomUUID(),
             },
@@ -93,7 +106,12 @@ export async function startFakeSms(): Promise<FakeSms> {
         return;
       }
       const action = String(req.headers['x-acs-action'] ?? get('Action'));
-      const code = failure === 'throttled' ? 'isv.BUSINESS_LIMIT_CONTROL' : failure === 'rejected' ? 'isv.SMS_TEMPLATE_ILLEGAL' : 'OK';
+      const code =
+        failure === 'throttled'
+          ? 'isv.BUSINESS_LIMIT_CONTROL'
+          : failure === 'rejected'
+            ? 'isv.SMS_TEMPLATE_ILLEGAL'
+            : 'OK';
       if (code === 'OK') {
         requests.push({
           provider: 'aliyun',
@@ -124,7 +142,8 @@ export async function startFakeSms(): Promise<FakeSms> {
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (requests.length < count) {
-        if (Date.now() > deadline) throw new Error(`fake SMS: ${requests.length} of ${count} messages arrived`);
+        if (Date.now() > deadline)
+          throw new Error(`fake SMS: ${requests.length} of ${count} messages arrived`);
         await new Promise((r) => setTimeout(r, 25));
       }
       return requests;

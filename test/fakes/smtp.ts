@@ -17,6 +17,8 @@ export interface FakeSmtp {
   /** smtp://127.0.0.1:<port> (no TLS, no auth): put it in SMTP_URL. */
   url: string;
   messages: ReceivedMail[];
+  /** When each refused message was refused (ms), to see retries and their back-off. */
+  refusals: number[];
   /** Makes the next `n` messages fail with `code` (e.g. 451 temporary, 550 permanent). */
   failNext(n: number, code?: number): void;
   /** Resolves when at least `count` messages arrived (or rejects after `timeoutMs`). */
@@ -30,6 +32,7 @@ export interface FakeSmtp {
  */
 export async function startFakeSmtp(): Promise<FakeSmtp> {
   const messages: ReceivedMail[] = [];
+  const refusals: number[] = [];
   let failures: { left: number; code: number } = { left: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
@@ -42,6 +45,7 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
       stream.on('end', () => {
         if (failures.left > 0) {
           failures.left -= 1;
+          refusals.push(Date.now());
           const error = Object.assign(new Error('fake SMTP failure'), { responseCode: failures.code });
           return callback(error);
         }
@@ -62,13 +66,15 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    refusals,
     failNext(n, code = 451) {
       failures = { left: n, code };
     },
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`fake SMTP: ${messages.length} of ${count} messages arrived`);
+        if (Date.now() > deadline)
+          throw new Error(`fake SMTP: ${messages.length} of ${count} messages arrived`);
         await new Promise((r) => setTimeout(r, 25));
       }
       return messages;
@@ -104,7 +110,10 @@ function splitPart(raw: string): { headers: Record<string, string>; body: string
   return { headers, body };
 }
 
-function leafParts(headers: Record<string, string>, body: string): { headers: Record<string, string>; body: string }[] {
+function leafParts(
+  headers: Record<string, string>,
+  body: string,
+): { headers: Record<string, string>; body: string }[] {
   const type = headers['content-type'] ?? 'text/plain';
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
   if (!type.startsWith('multipart/') || !boundary) return [{ headers, body }];

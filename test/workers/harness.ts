@@ -3,9 +3,9 @@ import IORedis from 'ioredis';
 import type { AppContext } from '../../app/context';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
+import { createServices } from '../../services';
 import type { Priority, ReplyChannel, StaffActor } from '../../services/contracts';
 import type { Database } from '../../services/db/database';
-import { createServices } from '../../services';
 import { TEST_SCRYPT } from '../../services/passwords';
 import { type RunningWorkers, startWorkers, type WorkerOptions } from '../../workers';
 import { createTestDatabase, type Driver, type TestDatabase } from '../support/db';
@@ -104,7 +104,10 @@ export async function customerWith(
   });
   if (options.locale) {
     await h.db.query('update accounts set locale = $2 where id = $1', [customer.accountId, options.locale]);
-    await h.db.query('update chat_bindings set locale = $2 where account_id = $1', [customer.accountId, options.locale]);
+    await h.db.query('update chat_bindings set locale = $2 where account_id = $1', [
+      customer.accountId,
+      options.locale,
+    ]);
   }
   const reply: ReplyChannel = options.reply === 'chat' ? customer.chat : { kind: options.reply };
   return { ...customer, reply };
@@ -133,7 +136,11 @@ export async function staffMember(h: Harness, name = 'Agent Wang'): Promise<Staf
 }
 
 /** Polls `probe` until it returns true (or throws after `timeoutMs`, with `what` in the message). */
-export async function eventually(probe: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;
