@@ -154,10 +154,20 @@ const PARSER_ERRORS: Record<string, ApiProblem> = {
   'request.aborted': new ApiProblem('invalid-request', 'The request was aborted.'),
 };
 
+/** Other 4xx errors of express itself (e.g. a path parameter that is not valid percent-encoding). */
+function clientError(error: unknown): ApiProblem | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500 || error instanceof ApiProblem)
+    return undefined;
+  if (status === 413) return PARSER_ERRORS['entity.too.large'];
+  if (status === 415) return new ApiProblem('unsupported-media-type', 'Send the body as UTF-8 JSON.');
+  return new ApiProblem('invalid-request', 'The request is not valid (check the encoding of the URL).');
+}
+
 export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const parserType = typeof error?.type === 'string' ? error.type : undefined;
   const known = error instanceof ApiProblem || isDomainError(error);
-  const mapped = parserType ? PARSER_ERRORS[parserType] : undefined;
+  const mapped = (parserType ? PARSER_ERRORS[parserType] : undefined) ?? clientError(error);
   if (!known && !mapped) req.log?.error({ err: error, issues: error?.issues }, 'staff api: unexpected error');
   if (res.headersSent) return;
   const requestId =

@@ -61,9 +61,9 @@ describe('staff API: OpenAPI document and reference page', () => {
       if (route.role === 'admin') expect(op.responses['403']).toBeDefined();
       if (route.body) expect(op.responses['413']).toBeDefined();
       const pathParams = (route.path.match(/:(\w+)/g) ?? []).map((p) => p.slice(1));
-      expect(op.parameters.filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name)).toEqual(
-        pathParams,
-      );
+      expect(
+        op.parameters.filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name),
+      ).toEqual(pathParams);
     }
     const open = doc.paths['/accounts'].post;
     expect(open.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
@@ -71,12 +71,19 @@ describe('staff API: OpenAPI document and reference page', () => {
   });
 
   it('is generated from the same schemas the API validates with', () => {
-    const body = doc.components.schemas[doc.paths['/accounts'].post.requestBody.content['application/json'].schema.$ref.split('/').pop()];
+    const body =
+      doc.components.schemas[
+        doc.paths['/accounts'].post.requestBody.content['application/json'].schema.$ref.split('/').pop()
+      ];
     expect(body.required.sort()).toEqual(['identities', 'name']);
     expect(body.additionalProperties).toBe(false);
     expect(body.properties.identities.minItems).toBe(1);
     const limit = doc.paths['/queue'].get.parameters.find((p: { name: string }) => p.name === 'limit');
-    expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 50 } });
+    expect(limit).toMatchObject({
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 50 },
+    });
     const order = doc.paths['/ratings'].get.parameters.find((p: { name: string }) => p.name === 'order');
     expect(order.schema.enum).toEqual(['low-first', 'newest']);
   });
@@ -95,10 +102,19 @@ describe('staff API: OpenAPI document and reference page', () => {
     const org = await api.call('POST', '/api/v1/organizations', { body: { name: 'Doc Org' } });
     conforms('/organizations', 'post', 201, org.json);
     const acct = await api.call('POST', '/api/v1/accounts', {
-      body: { email: 'doc@example.com', name: 'Doc', identities: [{ organizationId: org.json.id, displayName: 'Doc' }] },
+      body: {
+        email: 'doc@example.com',
+        name: 'Doc',
+        identities: [{ organizationId: org.json.id, displayName: 'Doc' }],
+      },
     });
     conforms('/accounts', 'post', 201, acct.json);
-    conforms('/accounts/{accountId}', 'get', 200, (await api.call('GET', `/api/v1/accounts/${acct.json.account.id}`)).json);
+    conforms(
+      '/accounts/{accountId}',
+      'get',
+      200,
+      (await api.call('GET', `/api/v1/accounts/${acct.json.account.id}`)).json,
+    );
     conforms('/staff', 'get', 200, (await api.call('GET', '/api/v1/staff')).json);
     conforms('/queue', 'get', 200, (await api.call('GET', '/api/v1/queue')).json);
     conforms('/ratings', 'get', 200, (await api.call('GET', '/api/v1/ratings')).json);

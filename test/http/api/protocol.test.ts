@@ -21,7 +21,10 @@ for (const driver of drivers) {
       const none = await api.call('GET', '/api/v1/me', { token: null });
       expectProblem(none, 401, 'unauthenticated');
       expect(none.headers.get('www-authenticate')).toBe('Bearer realm="helpdesk-staff"');
-      const basic = await api.call('GET', '/api/v1/me', { token: null, headers: { authorization: 'Basic dTpw' } });
+      const basic = await api.call('GET', '/api/v1/me', {
+        token: null,
+        headers: { authorization: 'Basic dTpw' },
+      });
       expectProblem(basic, 401, 'unauthenticated');
       expect(basic.headers.get('www-authenticate')).toContain('invalid_request');
       const unknown = await api.call('GET', '/api/v1/me', { token: `hd_${'A'.repeat(43)}` });
@@ -40,18 +43,48 @@ for (const driver of drivers) {
     });
 
     it('answers 400 for malformed JSON, 413 for a large body, 415 for another content type', async () => {
-      const malformed = await api.call('POST', '/api/v1/organizations', { raw: '{"name": "x",', contentType: 'application/json' });
+      const malformed = await api.call('POST', '/api/v1/organizations', {
+        raw: '{"name": "x",',
+        contentType: 'application/json',
+      });
       expectProblem(malformed, 400, 'malformed-json');
       expect(malformed.text).not.toMatch(/Unexpected|SyntaxError|at /);
-      expectProblem(await api.call('POST', '/api/v1/organizations', { raw: '"just a string"', contentType: 'application/json' }), 400, 'malformed-json');
-      expectProblem(await api.call('POST', '/api/v1/organizations', { raw: '[1,2]', contentType: 'application/json' }), 400, 'invalid-request');
+      expectProblem(
+        await api.call('POST', '/api/v1/organizations', {
+          raw: '"just a string"',
+          contentType: 'application/json',
+        }),
+        400,
+        'malformed-json',
+      );
+      expectProblem(
+        await api.call('POST', '/api/v1/organizations', { raw: '[1,2]', contentType: 'application/json' }),
+        400,
+        'invalid-request',
+      );
 
       const big = await api.call('POST', '/api/v1/organizations', { body: { name: 'x'.repeat(70 * 1024) } });
       expectProblem(big, 413, 'payload-too-large');
 
-      expectProblem(await api.call('POST', '/api/v1/organizations', { raw: 'name=x', contentType: 'application/x-www-form-urlencoded' }), 415, 'unsupported-media-type');
-      expectProblem(await api.call('POST', '/api/v1/organizations', { raw: '{"name":"x"}', contentType: 'text/plain' }), 415);
-      expectProblem(await api.call('POST', '/api/v1/organizations', { raw: '{"name":"x"}', contentType: 'application/json; charset=latin1' }), 415);
+      expectProblem(
+        await api.call('POST', '/api/v1/organizations', {
+          raw: 'name=x',
+          contentType: 'application/x-www-form-urlencoded',
+        }),
+        415,
+        'unsupported-media-type',
+      );
+      expectProblem(
+        await api.call('POST', '/api/v1/organizations', { raw: '{"name":"x"}', contentType: 'text/plain' }),
+        415,
+      );
+      expectProblem(
+        await api.call('POST', '/api/v1/organizations', {
+          raw: '{"name":"x"}',
+          contentType: 'application/json; charset=latin1',
+        }),
+        415,
+      );
       // A body where none is expected is refused, not ignored.
       const withBody = await api.call('DELETE', '/api/v1/staff-tokens/6f1c7d1e-0000-4000-8000-000000000000', {
         body: { x: 1 },
@@ -74,7 +107,11 @@ for (const driver of drivers) {
     });
 
     it('replays an account creation for the same Idempotency-Key: one account, one credentials message', async () => {
-      const body = { phone: phone(), name: 'Retry', identities: [{ organizationId: org, displayName: 'Retry' }] };
+      const body = {
+        phone: phone(),
+        name: 'Retry',
+        identities: [{ organizationId: org, displayName: 'Retry' }],
+      };
       const headers = { 'idempotency-key': 'open-retry-1' };
       const before = await rowCounts(api.db);
       const first = await api.call('POST', '/api/v1/accounts', { body, headers });
@@ -95,7 +132,10 @@ for (const driver of drivers) {
         [first.json.account.id],
       );
       expect(rows).toHaveLength(1);
-      const stored = await api.db.query<{ body: unknown }>('select body from idempotency_keys where key = $1', ['open-retry-1']);
+      const stored = await api.db.query<{ body: unknown }>(
+        'select body from idempotency_keys where key = $1',
+        ['open-retry-1'],
+      );
       expect(JSON.stringify(stored.rows[0]!.body)).not.toMatch(/"(password|secret)"/i);
 
       const other = await api.call('POST', '/api/v1/accounts', { body: { ...body, name: 'Other' }, headers });
@@ -106,7 +146,11 @@ for (const driver of drivers) {
     });
 
     it('creates once when retries with one key race', async () => {
-      const body = { email: `race${Date.now()}@example.com`, name: 'Race', identities: [{ organizationId: org, displayName: 'Race' }] };
+      const body = {
+        email: `race${Date.now()}@example.com`,
+        name: 'Race',
+        identities: [{ organizationId: org, displayName: 'Race' }],
+      };
       const headers = { 'idempotency-key': `race-${Date.now()}` };
       const results = await Promise.all(
         Array.from({ length: 6 }, () => api.call('POST', '/api/v1/accounts', { body, headers })),
@@ -141,16 +185,23 @@ for (const driver of drivers) {
       const fixed = { ...missingOrg, identities: [{ organizationId: org, displayName: 'L' }] };
       expect((await api.call('POST', '/api/v1/accounts', { body: fixed, headers })).status).toBe(201);
 
-      const bad = await api.call('POST', '/api/v1/organizations', { body: { name: 'x' }, headers: { 'idempotency-key': 'ü'.repeat(3) } });
+      const bad = await api.call('POST', '/api/v1/organizations', {
+        body: { name: 'x' },
+        headers: { 'idempotency-key': 'ü'.repeat(3) },
+      });
       expectProblem(bad, 400, 'invalid-request');
-      expect(bad.json.errors).toEqual([{ in: 'header', field: 'Idempotency-Key', message: expect.any(String) }]);
+      expect(bad.json.errors).toEqual([
+        { in: 'header', field: 'Idempotency-Key', message: expect.any(String) },
+      ]);
     });
   });
 
   describe(`staff API: rate limits [${driver}]`, () => {
     let api: ApiHarness;
     beforeAll(async () => {
-      api = await startApi(driver, { rateLimits: { perToken: 3, failedAuthPerAddress: 2, perAddress: 2, windowSeconds: 3600 } });
+      api = await startApi(driver, {
+        rateLimits: { perToken: 3, failedAuthPerAddress: 2, perAddress: 2, windowSeconds: 3600 },
+      });
     });
     afterAll(async () => {
       await api.stop();
