@@ -56,7 +56,11 @@ export async function startFakeSms(): Promise<FakeSms> {
       const url = new URL(req.url ?? '/', 'http://fake');
       const form = new URLSearchParams(body);
       const get = (name: string) => url.searchParams.get(name) ?? form.get(name) ?? '';
-      const failure = failures.left > 0 ? (failures.left--, failures.failure) : undefined;
+      let failure: SmsFailure | undefined;
+      if (failures.left > 0) {
+        failures.left -= 1;
+        failure = failures.failure;
+      }
       res.setHeader('content-type', 'application/json');
       if (failure === 'http500') {
         res.statusCode = 500;
