@@ -12,7 +12,7 @@ import { createServices } from '../services';
 import type { Database } from '../services/db/database';
 import { openDatabase } from '../services/db/open';
 import type { ScryptParams } from '../services/passwords';
-import { startWorkers } from '../workers';
+import { createJobsReadiness, startWorkers } from '../workers';
 import type { AppContext } from './context';
 
 /** Opens the database (migrating it) and builds the domain services. */
@@ -60,6 +60,9 @@ export async function startServer(
     },
     ...bot.readiness,
   ];
+  const jobs = createJobsReadiness(ctx.config);
+  readiness.push(jobs);
+  lifecycle.add({ name: 'jobs-readiness', stop: () => jobs.close() });
   const app = createHttpApp({
     logger: ctx.logger,
     modules: [...bot.modules, createPages(ctx, bot), createStaffApi(ctx)],

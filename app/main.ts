@@ -1,7 +1,7 @@
 import { type Config, ConfigError, loadConfig } from '../platform/config';
 import { Lifecycle } from '../platform/lifecycle';
 import { createLogger } from '../platform/logger';
-import { RedisUnreachableError } from '../platform/redis';
+import { checkRedis, RedisUnreachableError } from '../platform/redis';
 import { openDatabase } from '../services/db/open';
 
 const USAGE = `Usage: node dist/app/main.js <command>
@@ -36,6 +36,8 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
 
+  // Redis is needed by every other command: say so before the slower database start.
+  await checkRedis(config.REDIS_URL);
   // Loaded only now, so that usage and configuration errors answer at once.
   const { buildContext, startBackground, startServer } = await import('./compose');
   const lifecycle = new Lifecycle(logger);
