@@ -5,6 +5,7 @@ import { SmtpEmailSender } from './email';
 import { AliyunSmsSender } from './sms-aliyun';
 import { LogEmailSender, LogSmsSender } from './sms-log';
 import { TencentSmsSender } from './sms-tencent';
+import { createTeamsSender } from './teams';
 import type { ChatSender, ChatSenderFactory, Senders, SmsSender } from './types';
 import { type WebChatPushPort, WebChatSender } from './web';
 
@@ -15,7 +16,9 @@ export type { Senders } from './types';
  * here (e.g. `teams: createTeamsSender` from './teams'); a channel without a factory, or whose factory
  * returns undefined (not configured), is unreachable and its deliveries fall back to SMS/email.
  */
-export const CHAT_SENDER_FACTORIES: Partial<Record<ChatChannel, ChatSenderFactory>> = {};
+export const CHAT_SENDER_FACTORIES: Partial<Record<ChatChannel, ChatSenderFactory>> = {
+  teams: createTeamsSender,
+};
 
 export interface SenderOverrides {
   chat?: Partial<Record<ChatChannel, ChatSender>>;
