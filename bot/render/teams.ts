@@ -19,11 +19,13 @@ export const CARD_VERSION = '1.5';
 /** The key carrying the card id in submit data; stripped before the value reaches the dialogs. */
 export const CARD_ID_KEY = 'hdCard';
 
-const DESCRIPTION_LIMIT = 1500;
-const RESOLUTION_LIMIT = 1500;
-const TIMELINE_ENTRIES = 8;
-const LINE_LIMIT = 300;
-const FACT_LIMIT = 200;
+// Budgets in characters (CJK text takes 3 bytes each): together at most ~12 KB of text per card.
+const DESCRIPTION_LIMIT = 900;
+const RESOLUTION_LIMIT = 900;
+const TIMELINE_ENTRIES = 6;
+const LINE_LIMIT = 150;
+const FACTS = 10;
+const FACT_LIMIT = 100;
 
 /** One Adaptive Card element or action (a JSON object; Teams validates the shape). */
 export interface CardElement {
@@ -141,7 +143,7 @@ function facts(list: { label: string; value: string }[]): CardElement[] {
     : [
         {
           type: 'FactSet',
-          facts: shown.map((f) => ({ title: clip(f.label, 40), value: clip(f.value, FACT_LIMIT) })),
+          facts: shown.slice(0, FACTS).map((f) => ({ title: clip(f.label, 40), value: clip(f.value, FACT_LIMIT) })),
         },
       ];
 }
