@@ -90,7 +90,12 @@ interface Parameter {
   schema: JsonSchema;
 }
 
-function operationHtml(path: string, method: string, op: Record<string, unknown>): string {
+function operationHtml(
+  path: string,
+  method: string,
+  op: Record<string, unknown>,
+  components: Record<string, JsonSchema>,
+): string {
   const params = (op.parameters as Parameter[]) ?? [];
   const body = op.requestBody as
     | { required: boolean; content: Record<string, { schema: JsonSchema }> }
@@ -109,8 +114,16 @@ function operationHtml(path: string, method: string, op: Record<string, unknown>
         )
         .join('')}</tbody></table>`
     : '';
+  const bodySchema = body?.content['application/json']!.schema;
+  // The body's fields inline: that is what a reader of one operation needs first.
+  const bodyFields =
+    bodySchema && typeof bodySchema.$ref === 'string' ? components[refName(bodySchema.$ref)] : bodySchema;
   const bodyHtml = body
-    ? `<h4>Body${body.required ? '' : ' (optional)'}: <code>application/json</code></h4><p>${typeLabel(body.content['application/json']!.schema)}</p>`
+    ? `<h4>Body${body.required ? '' : ' (optional)'}: <code>application/json</code> (${typeLabel(bodySchema!)})</h4>${
+        bodyFields?.properties && Object.keys(bodyFields.properties).length
+          ? schemaTable(bodyFields)
+          : '<p class="muted">Empty object, or no body.</p>'
+      }`
     : '';
   const responseRows = Object.entries(responses)
     .map(([status, r]) => {
@@ -133,7 +146,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods) as [string, Record<string, unknown>][]) {
       const tag = (op.tags as string[])[0]!;
-      byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(path, method, op)]);
+      byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(path, method, op, doc.components.schemas)]);
       toc.set(tag, [
         ...(toc.get(tag) ?? []),
         `<li><a href="#op-${esc(op.operationId)}"><span class="method ${esc(method)}">${esc(method.toUpperCase())}</span> ${esc(path)}</a></li>`,

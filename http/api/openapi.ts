@@ -68,7 +68,10 @@ function problemResponses(spec: RouteSpec): Record<string, unknown> {
   if (spec.role === 'admin') types.add('forbidden');
   if (spec.params || spec.query || spec.body || spec.idempotent) types.add('invalid-request');
   if (spec.params || spec.notFound) types.add('not-found');
-  if (spec.conflicts) types.add('invalid-state');
+  if (spec.conflicts) {
+    types.add('invalid-state');
+    types.add('conflict');
+  }
   if (spec.body) {
     types.add('malformed-json');
     types.add('payload-too-large');
