@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBot } from '../bot';
-import { createStaffApi } from '../http/api';
+import { createApiDocs, createStaffApi } from '../http/api';
 import { createPages } from '../http/pages';
 import { createHttpApp, type ReadinessCheck } from '../http/server';
 import type { Config } from '../platform/config';
@@ -65,7 +65,7 @@ export async function startServer(
   lifecycle.add({ name: 'jobs-readiness', stop: () => jobs.close() });
   const app = createHttpApp({
     logger: ctx.logger,
-    modules: [...bot.modules, createPages(ctx, bot), createStaffApi(ctx)],
+    modules: [...bot.modules, createPages(ctx, bot), createStaffApi(ctx), createApiDocs(ctx)],
     readiness,
     trustProxy: ctx.config.NODE_ENV === 'production',
   });
