@@ -287,7 +287,6 @@ describe('Teams renderer: replies as Adaptive Cards 1.5', () => {
               locale: 'zh-CN',
               title: cjk(500),
               text: cjk(10_000),
-              html: '',
               hints: [cjk(1000), cjk(1000)],
               actions: [{ label: '评价', value: { action: 'rate', ticketId: 'x' } }],
               highlight: true,

@@ -207,6 +207,12 @@ export class TeamsSender implements ChatSender {
     let result: { activityId?: string; conversationId: string } | undefined;
     // The adapter's onTurnError would swallow a failed send: the logic keeps the error and rethrows it here.
     const logic = async (context: TurnContext) => {
+      // botbuilder makes a proactive message a reply to its made-up continuation activity; a new post
+      // (sendToConversation) is what a channel thread and a personal chat both expect.
+      context.onSendActivities(async (_context, activities, next) => {
+        for (const a of activities) delete a.replyToId;
+        return next();
+      });
       try {
         const response = await context.sendActivity({ ...activity });
         result = { activityId: response?.id, conversationId: context.activity.conversation?.id ?? '' };
