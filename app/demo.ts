@@ -136,7 +136,8 @@ export async function seedDemo(ctx: AppContext, publicBaseUrl: string): Promise<
     if (spec.then === 'waiting') continue;
     await services.staffTickets.accept(admin, ticket.id);
     if (spec.reply) await services.staffTickets.reply(admin, ticket.id, spec.reply);
-    if (spec.then === 'resolved') await services.staffTickets.resolve(admin, ticket.id, spec.resolution ?? '');
+    if (spec.then === 'resolved')
+      await services.staffTickets.resolve(admin, ticket.id, spec.resolution ?? '');
   }
 
   const summary: DemoSummary = {
@@ -154,7 +155,7 @@ export async function seedDemo(ctx: AppContext, publicBaseUrl: string): Promise<
       `  Customer sign-in:    ${DEMO.customerPhone} or ${DEMO.customerEmail}, password ${DEMO.customerPassword}`,
       '                       (two identities: Galaxy Tech and Cloudsail Logistics)',
       `  Staff API (admin):   ${publicBaseUrl}/api/docs with "Authorization: Bearer ${staffToken}"`,
-      '  Codes sent by the development SMS/email senders appear in this log and in the chat page\'s dev panel.',
+      "  Codes sent by the development SMS/email senders appear in this log and in the chat page's dev panel.",
       '',
     ].join('\n'),
   );

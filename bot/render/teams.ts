@@ -143,7 +143,9 @@ function facts(list: { label: string; value: string }[]): CardElement[] {
     : [
         {
           type: 'FactSet',
-          facts: shown.slice(0, FACTS).map((f) => ({ title: clip(f.label, 40), value: clip(f.value, FACT_LIMIT) })),
+          facts: shown
+            .slice(0, FACTS)
+            .map((f) => ({ title: clip(f.label, 40), value: clip(f.value, FACT_LIMIT) })),
         },
       ];
 }

@@ -255,6 +255,17 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
         fresh.map((item) => item.id),
       );
     };
+    // Cleanup is registered before any await: a page closed while we subscribe must not leave a timer behind.
+    let stopListening: () => void = () => undefined;
+    let keepAlive: NodeJS.Timeout | undefined;
+    const cleanup = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(keepAlive);
+      stopListening();
+      deps.streams.delete(res);
+    };
+    res.on('close', cleanup);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -264,18 +275,15 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     res.write('retry: 3000\n\n');
     deps.streams.add(res);
     // Listen first, then send what waited: a message arriving in between is sent once (deduplicated by id).
-    const stopListening = await deps.push.listen(chatUserId, (item) => {
+    const stop = await deps.push.listen(chatUserId, (item) => {
       send([item]).catch((error) => deps.logger.warn({ err: error }, 'web chat push: send failed'));
     });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
-    const cleanup = () => {
-      closed = true;
-      clearInterval(keepAlive);
-      stopListening();
-      deps.streams.delete(res);
-    };
-    req.on('close', cleanup);
-    res.on('close', cleanup);
+    if (closed) {
+      stop();
+      return;
+    }
+    stopListening = stop;
+    keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
     await send(await deps.push.pending(chatUserId));
   });
 

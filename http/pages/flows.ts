@@ -129,11 +129,15 @@ export function mountChangePassword(router: Router, kit: PageKit): void {
       await accounts.changePassword(owner.accountId, current, next);
     } catch (error) {
       if (!isDomainError(error)) throw error;
-      const wrongCurrent =
-        error.code === 'wrong_credentials' && error.details.remainingAttempts === undefined;
-      return again(
-        wrongCurrent ? kit.text(locale, 'pages.error.wrong_current') : kit.errorText(locale, error),
-      );
+      // "Account or password" would puzzle someone who typed no account: name the current password.
+      const remaining = Number(error.details.remainingAttempts);
+      if (error.code === 'wrong_credentials' && remaining > 0) {
+        return again(kit.text(locale, 'pages.error.wrong_current_remaining', { remaining }));
+      }
+      if (error.code === 'wrong_credentials' && error.details.remainingAttempts === undefined) {
+        return again(kit.text(locale, 'pages.error.wrong_current'));
+      }
+      return again(kit.errorText(locale, error));
     }
     // Changed already: a link used meanwhile by a second tab does not undo that.
     await bindings.consumeWebToken(token, 'change_password').catch(() => undefined);

@@ -43,6 +43,7 @@ export const pageMessages: CatalogPair = {
     'pages.error.password_too_weak': '新密码需同时包含字母和数字。',
     'pages.error.password_unchanged': '新密码不能与当前密码相同。',
     'pages.error.wrong_current': '当前密码不正确。',
+    'pages.error.wrong_current_remaining': '当前密码不正确，还可以再试 {remaining} 次。',
 
     'pages.link_invalid.title': '链接已失效',
     'pages.link_invalid.web_token_expired': '这个链接已过期（链接 10 分钟内有效）。',
@@ -101,6 +102,7 @@ export const pageMessages: CatalogPair = {
     'pages.error.password_too_weak': 'The new password needs both letters and digits.',
     'pages.error.password_unchanged': 'The new password must differ from the current one.',
     'pages.error.wrong_current': 'The current password is not correct.',
+    'pages.error.wrong_current_remaining': 'The current password is not correct. {remaining} attempts left.',
 
     'pages.link_invalid.title': 'This link can no longer be used',
     'pages.link_invalid.web_token_expired': 'This link has expired (links are valid for 10 minutes).',
