@@ -47,7 +47,7 @@ export function createTeamsTurn(deps: TeamsTurnDeps): (context: TurnContext) => 
 
     const pressed = pressedValue(activity);
     if (isStaffAction(pressed)) {
-      if (await firstStaffPress(ctx, activity.conversation?.id, activity.id)) {
+      if (await firstDelivery(ctx, 'staff', activity)) {
         await handleStaffAction(ctx, context, pressed);
       }
       return;
@@ -60,7 +60,9 @@ export function createTeamsTurn(deps: TeamsTurnDeps): (context: TurnContext) => 
       delete pressed[CARD_ID_KEY];
       const claim = await cards.claim(String(cardId), activity.id ?? randomUUID(), pressed, ctx.now());
       if (claim.status === 'used') {
-        await context.sendActivity({ type: 'message', text: t(locale, 'teams.card_used'), locale });
+        if (await firstDelivery(ctx, 'card-used', activity)) {
+          await context.sendActivity({ type: 'message', text: t(locale, 'teams.card_used'), locale });
+        }
         return;
       }
       if (claim.status === 'first') {
@@ -77,12 +79,19 @@ export function createTeamsTurn(deps: TeamsTurnDeps): (context: TurnContext) => 
   };
 }
 
-/** Teams resends a slow request: a staff button press acts once per activity id. */
-async function firstStaffPress(ctx: AppContext, conversationId: string | undefined, id: string | undefined) {
-  if (!id) return true;
+/**
+ * Teams resends a slow request: what this channel answers by itself (staff buttons, the "card already
+ * used" note) happens once per activity id, like the bot core's dedupe does for turns it runs.
+ */
+async function firstDelivery(
+  ctx: AppContext,
+  what: string,
+  activity: TurnContext['activity'],
+): Promise<boolean> {
+  if (!activity.id) return true;
   const { rows } = await ctx.db.query(
     'insert into inbound_seen (key) values ($1) on conflict (key) do nothing returning key',
-    [`msteams:staff:${conversationId ?? ''}:${id}`.slice(0, 500)],
+    [`msteams:${what}:${activity.conversation?.id ?? ''}:${activity.id}`.slice(0, 500)],
   );
   return rows.length === 1;
 }

@@ -260,6 +260,8 @@ export interface FakeTeamsUserOptions {
   locale?: string;
   tenantId?: string;
   botId?: string;
+  /** Another conversation than a new personal chat (a team channel: '19:...@thread.tacv2'). */
+  conversation?: { id: string; conversationType: 'personal' | 'channel' | 'groupChat' };
   /** A bearer token for each request (when the bot has an app id). */
   token?: (serviceUrl: string) => Promise<string>;
 }
@@ -282,7 +284,7 @@ export class FakeTeamsUser {
   constructor(private readonly options: FakeTeamsUserOptions) {
     this.userId = options.userId ?? `29:${randomUUID()}`;
     this.aadObjectId = options.aadObjectId ?? randomUUID();
-    this.conversationId = `a:${randomUUID()}`;
+    this.conversationId = options.conversation?.id ?? `a:${randomUUID()}`;
     this.locale = options.locale ?? 'zh-CN';
     this.tenantId = options.tenantId ?? 'tenant-1';
     this.botId = options.botId ?? '28:helpdesk-bot';
@@ -297,7 +299,12 @@ export class FakeTeamsUser {
       serviceUrl: this.options.connector.url,
       from: { id: this.userId, name: this.options.name ?? 'Teams User', aadObjectId: this.aadObjectId },
       recipient: { id: this.botId, name: 'Helpdesk' },
-      conversation: { id: this.conversationId, conversationType: 'personal', tenantId: this.tenantId },
+      conversation: {
+        id: this.conversationId,
+        conversationType: this.options.conversation?.conversationType ?? 'personal',
+        isGroup: (this.options.conversation?.conversationType ?? 'personal') !== 'personal',
+        tenantId: this.tenantId,
+      },
       channelData: { tenant: { id: this.tenantId } },
       locale: this.locale,
       entities: [{ type: 'clientInfo', locale: this.locale, country: 'CN', platform: 'Web' }],
@@ -311,7 +318,7 @@ export class FakeTeamsUser {
     headers: Record<string, string> = {},
   ): Promise<ConnectorCall[]> {
     const before = this.options.connector.calls.length;
-    const auth = this.options.token
+    const auth: Record<string, string> = this.options.token
       ? { authorization: `Bearer ${await this.options.token(this.options.connector.url)}` }
       : {};
     const res = await fetch(`${this.options.botUrl}/api/messages`, {
