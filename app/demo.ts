@@ -23,8 +23,8 @@ interface DemoTicket {
   title: string;
   description: string;
   priority: Priority;
-  /** What happens after submitting. */
-  then: 'draft' | 'waiting' | 'in_progress' | 'resolved';
+  /** Where the demo ticket ends up (submitted, then accepted / resolved by the admin). */
+  endState: 'draft' | 'waiting' | 'in_progress' | 'resolved';
   reply?: string;
   resolution?: string;
 }
@@ -35,21 +35,21 @@ const TICKETS: DemoTicket[] = [
     title: '会议室投影仪无法连接 / Projector will not connect',
     description: '三楼会议室的投影仪无法识别笔记本的 HDMI 信号。',
     priority: 'high',
-    then: 'waiting',
+    endState: 'waiting',
   },
   {
     identity: 0,
     title: '申请新员工邮箱 / Mailbox for a new hire',
     description: '下周一入职的同事需要开通邮箱。',
     priority: 'normal',
-    then: 'waiting',
+    endState: 'waiting',
   },
   {
     identity: 0,
     title: 'VPN 经常断线 / VPN keeps dropping',
     description: '在家办公时 VPN 每隔十几分钟断开一次。',
     priority: 'normal',
-    then: 'in_progress',
+    endState: 'in_progress',
     reply: '已收到，正在检查 VPN 网关日志。',
   },
   {
@@ -57,7 +57,7 @@ const TICKETS: DemoTicket[] = [
     title: '发票抬头有误 / Wrong invoice title',
     description: '上月发票的抬头写错了，需要重开。',
     priority: 'low',
-    then: 'resolved',
+    endState: 'resolved',
     resolution: '已作废原发票并按正确抬头重新开具，新发票已寄出。',
   },
   {
@@ -65,14 +65,14 @@ const TICKETS: DemoTicket[] = [
     title: '物流系统登录缓慢 / Slow sign-in to the logistics system',
     description: '早上登录物流系统需要一分钟以上。',
     priority: 'urgent',
-    then: 'waiting',
+    endState: 'waiting',
   },
   {
     identity: 1,
     title: '打印机缺纸提醒 / Printer paper alert',
     description: '（草稿）仓库打印机总是提示缺纸。',
     priority: 'low',
-    then: 'draft',
+    endState: 'draft',
   },
 ];
 
@@ -131,12 +131,12 @@ export async function seedDemo(ctx: AppContext, publicBaseUrl: string): Promise<
       replyChannel: { kind: 'sms' },
     });
     count++;
-    if (spec.then === 'draft') continue;
+    if (spec.endState === 'draft') continue;
     const { ticket } = await services.tickets.submit(actor, draft.id);
-    if (spec.then === 'waiting') continue;
+    if (spec.endState === 'waiting') continue;
     await services.staffTickets.accept(admin, ticket.id);
     if (spec.reply) await services.staffTickets.reply(admin, ticket.id, spec.reply);
-    if (spec.then === 'resolved')
+    if (spec.endState === 'resolved')
       await services.staffTickets.resolve(admin, ticket.id, spec.resolution ?? '');
   }
 

@@ -17,7 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 const inCi = Boolean(process.env.CI);
 if (!available && !inCi) {
-  // biome-ignore lint/suspicious/noConsole: tells why the browser test did not run
+  // Said once, loudly: a skipped browser test must not pass unnoticed.
   console.warn(
     `Skipping the browser test: ${CHROMIUM} not found (install it with: apt-get install -y chromium)`,
   );
