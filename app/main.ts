@@ -11,11 +11,12 @@ Commands:
   server    HTTP server only (bot endpoints, web chat, pages, staff API)
   worker    workers only (outbox relay, notifications, staff alerts, scheduled jobs)
   migrate   bring the database schema up to date and exit
+  seed      put the demo data into an empty database, print its credentials, and exit
 
 Configuration comes from environment variables: see .env.example and the README.`;
 
 async function main(command: string | undefined): Promise<void> {
-  if (!command || !['all', 'server', 'worker', 'migrate'].includes(command)) {
+  if (!command || !['all', 'server', 'worker', 'migrate', 'seed'].includes(command)) {
     process.stdout.write(`${USAGE}\n`);
     process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2;
     return;
@@ -36,6 +37,17 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
 
+  if (command === 'seed') {
+    const { buildContext } = await import('./compose');
+    const lifecycle = new Lifecycle(logger);
+    const ctx = await buildContext(config, logger, lifecycle);
+    const { seedDemo } = await import('./demo');
+    const summary = await seedDemo(ctx, config.publicBaseUrl);
+    if (!summary) process.stdout.write('The database already holds data: nothing seeded.\n');
+    await lifecycle.stop();
+    return;
+  }
+
   // Redis is needed by every other command: say so before the slower database start.
   await checkRedis(config.REDIS_URL);
   // Loaded only now, so that usage and configuration errors answer at once.
@@ -48,10 +60,12 @@ async function main(command: string | undefined): Promise<void> {
   if (command === 'all' || command === 'server') {
     const { url } = await startServer(ctx, lifecycle);
     logger.info({ url, port: config.PORT }, 'http server listening');
-    if (command === 'all' && config.DEMO_DATA) {
-      const { seedDemo } = await import('./demo');
-      await seedDemo(ctx, config.publicBaseUrl);
-    }
+    const seeded =
+      command === 'all' && config.DEMO_DATA
+        ? await (await import('./demo')).seedDemo(ctx, config.publicBaseUrl)
+        : undefined;
+    if (!seeded && config.CHANNELS.includes('web'))
+      process.stdout.write(`Web chat: ${config.publicBaseUrl}/chat\n`);
   }
   if (command === 'all' || command === 'worker') {
     await startBackground(ctx, lifecycle);
