@@ -133,7 +133,8 @@ async function main(): Promise<void> {
               count(distinct queue) filter (where status = 'waiting') as queues from tickets`,
     );
     console.log(`filled in ${fillSeconds}s:`, counts.rows[0]);
-    if (counts.rows[0]?.waiting !== WAITING || counts.rows[0]?.total !== TICKETS) throw new Error('fill is off');
+    if (counts.rows[0]?.waiting !== WAITING || counts.rows[0]?.total !== TICKETS)
+      throw new Error('fill is off');
 
     const tickets = new DbTicketService(db, {
       categories: Array.from({ length: QUEUES }, (_, i) => `q${i}`),

@@ -38,7 +38,13 @@ export const webChannel: ChannelPlugin = {
     return {
       modules,
       readiness: [
-        { name: 'webchat', check: async () => (await push.ping(), { connected: push.connectedUsers }) },
+        {
+          name: 'webchat',
+          check: async () => {
+            await push.ping();
+            return { connected: push.connectedUsers };
+          },
+        },
       ],
       continueConversation: (reference, logic) => adapter.continueConversation(reference, logic),
       defaultReference: (chatUserId) => webReference(chatUserId, ctx.config.publicBaseUrl),

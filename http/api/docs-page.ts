@@ -114,7 +114,7 @@ function operationHtml(
         )
         .join('')}</tbody></table>`
     : '';
-  const bodySchema = body?.content['application/json']!.schema;
+  const bodySchema = body?.content['application/json']?.schema;
   // The body's fields inline: that is what a reader of one operation needs first.
   const bodyFields =
     bodySchema && typeof bodySchema.$ref === 'string' ? components[refName(bodySchema.$ref)] : bodySchema;

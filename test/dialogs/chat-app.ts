@@ -1,4 +1,4 @@
-import { type TestApp, startTestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
 
 export type ChatApp = TestApp;
 
