@@ -16,36 +16,8 @@ export interface WebButton {
   style: 'primary' | 'default' | 'danger';
 }
 
-export type WebField =
-  | {
-      id: string;
-      kind: 'text' | 'textarea';
-      label: string;
-      required: boolean;
-      maxLength: number;
-      value?: string;
-      placeholder?: string;
-      pattern?: string;
-      errorMessage: string;
-    }
-  | {
-      id: string;
-      kind: 'choice';
-      label: string;
-      required: boolean;
-      options: { label: string; value: string }[];
-      value?: string;
-      errorMessage: string;
-    }
-  | {
-      id: string;
-      kind: 'rating';
-      label: string;
-      required: boolean;
-      max: number;
-      value?: number;
-      errorMessage: string;
-    };
+/** Form fields reach the page as the dialogs describe them (labels, limits, messages, patterns). */
+export type WebField = FormField;
 
 export type WebBlock =
   | { kind: 'text'; text: string }
