@@ -1,4 +1,4 @@
-import type { Attachment, TicketAction, TicketDetails, TicketEvent } from './contracts';
+import type { Attachment, ReplyChannel, TicketAction, TicketDetails, TicketEvent } from './contracts';
 import type { Queryable } from './db/database';
 import type { Access } from './ticket-access';
 import { type TicketRow, toSummary } from './ticket-rows';
@@ -45,6 +45,15 @@ export function computeActions(
   }
 }
 
+/**
+ * Where progress goes names the author's own chat user id: only the author (and staff) see it;
+ * colleagues who may view the ticket learn only that it goes to a chat.
+ */
+function replyChannelFor(channel: ReplyChannel | null, access: Access | 'staff'): ReplyChannel | null {
+  if (!channel || access === 'staff' || access.owner || channel.kind !== 'chat') return channel;
+  return { kind: 'chat', channel: channel.channel, chatUserId: '' };
+}
+
 /** The full details: timeline with actor names, attachments, rating and who accepted it. */
 export async function loadDetails(
   db: Queryable,
@@ -89,7 +98,7 @@ export async function loadDetails(
     description: row.description,
     category: row.category,
     queue: row.queue,
-    replyChannel: row.reply_channel,
+    replyChannel: replyChannelFor(row.reply_channel, access),
     identityId: row.identity_id,
     organizationId: row.organization_id,
     submittedAt: row.submitted_at,

@@ -253,6 +253,9 @@ describeEachDriver('tickets (F5-F7)', (ctx) => {
       // A colleague it is shared with follows and contributes, but does not decide (no cancel).
       expect(seen.actions).toEqual(['queue', 'supplement', 'share']);
       await expect(tickets.cancel(bob.actor, t.id)).rejects.toMatchObject({ kind: 'forbidden' });
+      // The author's chat user id stays the author's: the colleague learns only that progress goes to a chat.
+      expect((await tickets.get(alice.actor, t.id)).replyChannel).toEqual(alice.chat);
+      expect(seen.replyChannel).toEqual({ kind: 'chat', channel: alice.chat.channel, chatUserId: '' });
       expect(
         (await tickets.list(bob.actor, { scope: 'shared', limit: 50 })).items.map((i) => i.id),
       ).toContain(t.id);
