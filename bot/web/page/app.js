@@ -126,7 +126,7 @@
     card.appendChild(facts);
     if (block.description) card.appendChild(el('div', 'description', block.description));
     if (block.resolution) card.appendChild(el('div', 'resolution', block.resolution));
-    if (block.timeline && block.timeline.length) {
+    if (block.timeline?.length) {
       const list = el('ul', 'timeline');
       for (const e of block.timeline) list.appendChild(el('li', '', `${e.at} ${e.text}`));
       card.appendChild(list);
@@ -301,7 +301,7 @@
     const bubble = el('div', 'msg bot');
     bubble.dataset.id = message.id || '';
     const blocks =
-      message.blocks && message.blocks.length ? message.blocks : [{ kind: 'text', text: message.text }];
+      message.blocks?.length ? message.blocks : [{ kind: 'text', text: message.text }];
     for (const block of blocks) bubble.appendChild(renderBlock(block));
     if (existing && message.op === 'update') existing.replaceWith(bubble);
     else if (!existing) messages.appendChild(bubble);
@@ -365,7 +365,7 @@
   });
 
   fileInput.addEventListener('change', async () => {
-    const file = fileInput.files && fileInput.files[0];
+    const file = fileInput.files?.[0];
     fileInput.value = '';
     if (!file) return;
     showStatus(ui('uploading'));
