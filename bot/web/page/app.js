@@ -300,8 +300,7 @@
     }
     const bubble = el('div', 'msg bot');
     bubble.dataset.id = message.id || '';
-    const blocks =
-      message.blocks?.length ? message.blocks : [{ kind: 'text', text: message.text }];
+    const blocks = message.blocks?.length ? message.blocks : [{ kind: 'text', text: message.text }];
     for (const block of blocks) bubble.appendChild(renderBlock(block));
     if (existing && message.op === 'update') existing.replaceWith(bubble);
     else if (!existing) messages.appendChild(bubble);
