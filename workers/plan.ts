@@ -1,9 +1,10 @@
 import type { AppContext } from '../app/context';
 import { resolveLocale } from '../i18n';
 import type { Locale } from '../i18n/types';
-import type { Account, ReplyChannel, TicketDetails } from '../services/contracts';
+import type { Account, ReplyChannel } from '../services/contracts';
 import { isDomainError } from '../services/errors';
 import type { OutboxEvent } from '../services/events';
+import { type NotificationFacts, notificationFacts } from '../services/notification-facts';
 import { type MessageSpec, SECRET_KINDS } from './messages';
 import type { DeliveryChannel, DeliveryJobData } from './queues';
 import type { Address, Senders } from './senders/types';
@@ -24,8 +25,9 @@ export interface PlanContext {
 }
 
 /**
- * Who hears about an outbox event, through which channel, in which language. Reads the ticket and the
- * account through the services (never trusting the payload for facts that may have changed), and
+ * Who hears about an outbox event, through which channel, in which language. Reads the ticket, its
+ * customer and binding fresh (services/notification-facts.ts, one query; never trusting the payload
+ * for facts that may have changed) and the staff and accounts through the services, and
  * returns one planned delivery per (recipient, channel). Nothing here sends; running it twice for the
  * same row gives the same keys, so the delivery stage drops repeats.
  */
@@ -62,20 +64,25 @@ async function planCustomer(
   outboxId: number,
   event: CustomerEvent,
 ): Promise<PlannedDelivery[]> {
-  const { services } = pc.ctx;
-  const ticket = await services.staffTickets.get(event.ticketId);
+  // One query for the ticket, the event's timeline entry, the customer and the reply channel's binding.
+  const facts = await notificationFacts(
+    pc.ctx.db,
+    event.ticketId,
+    event.topic === 'ticket.changed' ? event.eventId : undefined,
+  );
+  // The ticket is gone (or a draft), or its identity was unbound: nobody to tell.
+  if (!facts?.customer) return [];
+  const { ticket, customer: account } = facts;
   // Time-driven news that is no longer true when we get to it is dropped, not sent late.
   if (event.topic === 'ticket.queue_milestone' && ticket.status !== 'waiting') return [];
   if (event.topic === 'ticket.rating_reminder' && (ticket.status !== 'resolved' || ticket.rating)) return [];
-  const identity = await services.identities.get(ticket.identityId);
-  const account = await services.accounts.get(identity.accountId);
-  const routes = await customerRoutes(pc, account, ticket.replyChannel);
+  const routes = customerRoutes(pc, account, ticket.replyChannel, facts.replyBinding);
   return routes.map((route) => ({
     outboxId,
     key: deliveryKey(outboxId, route.recipient, route.channel),
     channel: route.channel,
     to: route.to,
-    spec: customerSpec(pc, event, ticket, route.locale),
+    spec: customerSpec(pc, event, facts, route.locale),
     fallbackAccountId: route.to.kind === 'chat' ? account.id : undefined,
   }));
 }
@@ -83,9 +90,10 @@ async function planCustomer(
 function customerSpec(
   pc: PlanContext,
   event: CustomerEvent,
-  ticket: TicketDetails,
+  facts: NotificationFacts,
   locale: Locale,
 ): MessageSpec {
+  const { ticket } = facts;
   const base = { locale, ticket: { id: ticket.id, number: ticket.number, title: ticket.title } };
   if (event.topic === 'ticket.queue_milestone') {
     return { ...base, kind: 'ticket.queue', params: { position: event.position } };
@@ -97,13 +105,12 @@ function customerSpec(
       params: { resolvedAt: ticket.resolvedAt?.toISOString() ?? null },
     };
   }
-  const timelineEntry = ticket.timeline.find((e) => e.id === event.eventId);
   const params: MessageSpec['params'] = {};
   if (event.change === 'accepted') params.staff = ticket.acceptedBy?.name ?? null;
-  if (event.change === 'replied') params.text = textOf(timelineEntry?.data.text);
+  if (event.change === 'replied') params.text = textOf(facts.eventData?.text);
   if (event.change === 'resolved') {
     // The handling reply as it was when resolved (the event), else the ticket's current one.
-    params.resolution = textOf(timelineEntry?.data.resolution) ?? ticket.resolution;
+    params.resolution = textOf(facts.eventData?.resolution) ?? ticket.resolution;
     params.days = pc.ctx.config.RATING_WINDOW_DAYS;
   }
   return { ...base, kind: `ticket.${event.change}`, params };
@@ -123,14 +130,14 @@ interface Route {
  * The ticket's reply channel (F5), or the account's SMS/email when that chat cannot be used: the user
  * signed out of it, the bot was removed (binding unreachable), or this deployment has no sender for it.
  */
-async function customerRoutes(
+function customerRoutes(
   pc: PlanContext,
-  account: Account,
+  account: Recipient,
   reply: ReplyChannel | null,
-): Promise<Route[]> {
+  binding: NotificationFacts['replyBinding'],
+): Route[] {
   if (reply?.kind === 'chat') {
-    const bindings = await pc.ctx.services.bindings.listForAccount(account.id);
-    const binding = bindings.find((b) => b.channel === reply.channel && b.chatUserId === reply.chatUserId);
+    // The binding the reply channel names, used only while it is still this account's and reachable.
     if (binding?.reachable && binding.accountId === account.id && pc.senders.chat[reply.channel]) {
       return [
         {
@@ -153,17 +160,20 @@ async function customerRoutes(
   return accountFallback(pc, account);
 }
 
+/** What routing needs of an account. */
+type Recipient = Pick<Account, 'id' | 'phone' | 'email' | 'name' | 'locale'>;
+
 /** Where an account hears from us outside chat: email (carries the full text) first, else SMS. */
-export function accountFallback(pc: PlanContext, account: Account): Route[] {
+export function accountFallback(pc: PlanContext, account: Recipient): Route[] {
   if (account.email && pc.senders.email) return [emailRoute(pc, account)];
   if (account.phone) return [smsRoute(pc, account)];
   return [];
 }
 
-const accountLocale = (pc: PlanContext, account: Account) =>
+const accountLocale = (pc: PlanContext, account: Recipient) =>
   resolveLocale(account.locale ?? pc.ctx.config.DEFAULT_LOCALE);
 
-function smsRoute(pc: PlanContext, account: Account): Route {
+function smsRoute(pc: PlanContext, account: Recipient): Route {
   return {
     channel: 'sms',
     to: { kind: 'sms', phone: account.phone! },
@@ -172,7 +182,7 @@ function smsRoute(pc: PlanContext, account: Account): Route {
   };
 }
 
-function emailRoute(pc: PlanContext, account: Account): Route {
+function emailRoute(pc: PlanContext, account: Recipient): Route {
   return {
     channel: 'email',
     to: { kind: 'email', address: account.email!, name: account.name },
@@ -203,19 +213,20 @@ type StaffEvent = Extract<OutboxEvent, { topic: 'staff.ticket_waiting' | 'staff.
  */
 async function planStaff(pc: PlanContext, outboxId: number, event: StaffEvent): Promise<PlannedDelivery[]> {
   const { services, config } = pc.ctx;
-  const ticket = await services.staffTickets.get(event.ticketId);
+  const facts = await notificationFacts(pc.ctx.db, event.ticketId);
+  if (!facts) return [];
+  const { ticket } = facts;
   const locale = resolveLocale(config.DEFAULT_LOCALE);
   const base = { locale, ticket: { id: ticket.id, number: ticket.number, title: ticket.title } };
   let spec: MessageSpec;
   let staff = (await services.staff.list()).filter((s) => s.active);
   if (event.topic === 'staff.ticket_waiting') {
     if (ticket.status !== 'waiting') return [];
-    const organization = await services.organizations.get(ticket.organizationId).catch(() => undefined);
     spec = {
       ...base,
       kind: 'staff.ticket_waiting',
       params: {
-        organization: organization?.name ?? '',
+        organization: ticket.organizationName ?? '',
         priority: ticket.priority,
         category: ticket.category,
       },

@@ -31,7 +31,7 @@ export async function processEvent(
   const found = rows[0];
   if (!found) return { planned: 0 };
   // The event as the domain wrote it; the secret stays out of the job and is read again at send time.
-  const { secret: _secret, ...payload } = found.payload;
+  const { secret, ...payload } = found.payload;
   const row: OutboxRow = {
     id: found.id,
     event: { topic: found.topic, ...payload } as OutboxEvent,
@@ -40,8 +40,9 @@ export async function processEvent(
   const planned = await planDeliveries(deps, row);
   await enqueueDeliveries(deps, planned, job.data.createdAt);
   const secretKeys = secretKeysOf(planned);
-  // Nobody to send the secret to (no phone or email): it must not stay in the table.
-  if (secretKeys.length === 0) await eraseSecretWhenDelivered(db, found.id, []);
+  // Nobody to send the secret to (no phone or email): it must not stay in the table. (Most events carry
+  // none: no write for them.)
+  if (secret != null && secretKeys.length === 0) await eraseSecretWhenDelivered(db, found.id, []);
   return { planned: planned.length };
 }
 
