@@ -22,7 +22,10 @@ export async function buildContext(
   lifecycle: Lifecycle,
   options: { db?: Database; now?: () => Date; scrypt?: ScryptParams } = {},
 ): Promise<AppContext> {
-  const db = options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  // Workers run several queues at WORKER_CONCURRENCY jobs each: size the pool to keep them fed.
+  const poolSize = Math.min(50, 10 + 2 * config.WORKER_CONCURRENCY);
+  const db =
+    options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize }));
   if (!options.db) lifecycle.add({ name: 'database', stop: () => db.close() });
   const now = options.now ?? (() => new Date());
   const services = createServices(db, {

@@ -24,6 +24,8 @@ export class JobsInspector {
     // Fail fast when Redis is down: a health probe must answer, not queue commands.
     this.connection = createRedis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.connection.on('error', () => undefined);
+    // One shared connection serves every queue, and each queue listens for its errors.
+    this.connection.setMaxListeners(ALL_QUEUES.length + 10);
     this.queues = ALL_QUEUES.map(
       (name) => new Queue(name, { connection: this.connection, prefix: config.REDIS_PREFIX }),
     );

@@ -9,12 +9,14 @@ export interface DatabaseSettings {
   url?: string;
   /** Where PGlite keeps its files. */
   dataDir: string;
+  /** Connections to a Postgres server (default 10). */
+  poolSize?: number;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
   const db = settings.url
-    ? await openPostgres(settings.url)
+    ? await openPostgres(settings.url, { max: settings.poolSize })
     : await openPglite(join(settings.dataDir, 'pglite'));
   try {
     await migrate(db);
