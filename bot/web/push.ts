@@ -54,29 +54,29 @@ export class WebChatPush {
     return id;
   }
 
-  /** Messages not yet delivered to a browser, oldest first. */
-  async pending(chatUserId: string, limit = 100): Promise<InboxItem[]> {
+  /**
+   * Takes the messages still waiting for this chat user (oldest first) and marks them delivered in
+   * the same statement, so that two pages connecting at once, or a reload racing a live push, never
+   * both receive the backlog.
+   */
+  async claimPending(chatUserId: string, limit = 100): Promise<InboxItem[]> {
     const { rows } = await this.options.db.query<InboxItem>(
-      `select id, activity from web_chat_inbox
-       where chat_user_id = $1 and delivered_at is null order by id limit $2`,
+      `update web_chat_inbox set delivered_at = now()
+       where delivered_at is null and id in (
+         select id from web_chat_inbox
+         where chat_user_id = $1 and delivered_at is null order by id limit $2)
+       returning id, activity`,
       [chatUserId, limit],
     );
-    return rows;
-  }
-
-  async markDelivered(chatUserId: string, ids: number[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.options.db.query(
-      `update web_chat_inbox set delivered_at = now()
-       where chat_user_id = $1 and id = any($2::bigint[]) and delivered_at is null`,
-      [chatUserId, ids],
-    );
+    return rows.sort((a, b) => a.id - b.id);
   }
 
   /**
-   * Calls `listener` for each new message of this chat user announced from now on (any process).
-   * Returns the function that stops listening. Resolves once the Redis subscription is active, so a
-   * caller that reads `pending` afterwards misses nothing (it may see a message twice: dedupe by id).
+   * Calls `listener` for each new message of this chat user announced from now on (any process); the
+   * message is marked delivered before the listener sees it (every open page of the user gets it, a
+   * page opened later does not). Returns the function that stops listening. Resolves once the Redis
+   * subscription is active, so a caller that claims the backlog afterwards misses nothing (it may see
+   * a message twice: dedupe by id).
    */
   async listen(chatUserId: string, listener: InboxListener): Promise<() => void> {
     await this.ensureSubscribed();
@@ -150,8 +150,10 @@ export class WebChatPush {
     const set = this.listeners.get(note.chatUserId);
     if (!set || set.size === 0) return;
     try {
+      // Every process holding a page of this user runs this; coalesce keeps the first delivery time.
       const { rows } = await this.options.db.query<InboxItem>(
-        'select id, activity from web_chat_inbox where id = $1 and chat_user_id = $2',
+        `update web_chat_inbox set delivered_at = coalesce(delivered_at, now())
+         where id = $1 and chat_user_id = $2 returning id, activity`,
         [note.id, note.chatUserId],
       );
       const item = rows[0];

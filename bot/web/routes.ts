@@ -12,7 +12,7 @@ import { renderWebActivity, type WebMessage } from '../render/web';
 import type { TurnOutcome, TurnPipeline } from '../turns';
 import { WEB_BOT_ID, type WebChatAdapter, webConversationId } from './adapter';
 import { latestDevMessages } from './dev-outbox';
-import type { WebChatPush } from './push';
+import type { InboxItem, WebChatPush } from './push';
 import { chatUserOfRequest, newChatUserId, setChatUserCookie } from './session';
 import { UPLOAD_MAX_BYTES, UPLOAD_TYPES, UploadError, type UploadStore } from './uploads';
 
@@ -242,18 +242,13 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     }
     const sent = new Set<number>();
     let closed = false;
-    const send = async (items: { id: number; activity: Partial<Activity> }[]) => {
-      const fresh = items.filter((item) => !sent.has(item.id));
-      if (closed || fresh.length === 0) return;
-      for (const item of fresh) {
+    const write = (items: InboxItem[]) => {
+      for (const item of items) {
+        if (closed || sent.has(item.id)) continue;
         sent.add(item.id);
         const message = render(item.activity, `inbox-${item.id}`);
         res.write(`id: ${item.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
       }
-      await deps.push.markDelivered(
-        chatUserId,
-        fresh.map((item) => item.id),
-      );
     };
     // Cleanup is registered before any await: a page closed while we subscribe must not leave a timer behind.
     let stopListening: () => void = () => undefined;
@@ -274,9 +269,12 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     });
     res.write('retry: 3000\n\n');
     deps.streams.add(res);
-    // Listen first, then send what waited: a message arriving in between is sent once (deduplicated by id).
+    // Listen first, then take the backlog: a message announced in between is written once (by id), and
+    // live messages wait until the older backlog is out, so the page shows everything in order.
+    let early: InboxItem[] | undefined = [];
     const stop = await deps.push.listen(chatUserId, (item) => {
-      send([item]).catch((error) => deps.logger.warn({ err: error }, 'web chat push: send failed'));
+      if (early) early.push(item);
+      else write([item]);
     });
     if (closed) {
       stop();
@@ -284,7 +282,13 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     }
     stopListening = stop;
     keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs ?? 25_000);
-    await send(await deps.push.pending(chatUserId));
+    try {
+      write(await deps.push.claimPending(chatUserId));
+    } finally {
+      const waiting = early.sort((x, y) => x.id - y.id);
+      early = undefined;
+      write(waiting);
+    }
   });
 
   api.get('/dev/outbox', (_req, res) => {

@@ -226,6 +226,32 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     again.close();
   });
 
+  it('gives each stored push to one page only when two pages of the user connect at the same moment', async () => {
+    const client = new WebChatClient(bot.url);
+    await client.session();
+    await client.say('hello');
+    const userId = client.cookie!.split('=')[1]!;
+    const workerPush = createWebChatPush(bot.ctx);
+    for (const n of [1, 2, 3, 4, 5])
+      await workerPush.deliver(userId, { type: 'message', text: `update ${n}` });
+    await workerPush.close();
+
+    const drain = async (events: Awaited<ReturnType<WebChatClient['events']>>) => {
+      const texts: string[] = [];
+      try {
+        for (;;) texts.push((await events.next(400)).text);
+      } catch {
+        events.close();
+      }
+      return texts;
+    };
+    const [first, second] = await Promise.all([client.events(), client.events()]);
+    const [a, b] = await Promise.all([drain(first), drain(second)]);
+    expect([...a, ...b].sort()).toEqual(['update 1', 'update 2', 'update 3', 'update 4', 'update 5']);
+    // Whoever took the backlog shows it in order.
+    for (const texts of [a, b]) expect(texts).toEqual([...texts].sort());
+  });
+
   it('a worker push reaches an open page at once', async () => {
     const client = new WebChatClient(bot.url);
     await client.session();
