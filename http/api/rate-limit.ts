@@ -41,15 +41,18 @@ export function createRedisRateLimiter(options: {
   let closed = false;
   const redis = () => {
     if (closed) throw new Error('rate limiter is closed');
-    client ??= createRedis(options.url, {
-      lazyConnect: true,
-      // A request must not wait on a Redis that is down: fail fast, answer without a limit.
-      maxRetriesPerRequest: 1,
-      commandTimeout: 500,
-      enableOfflineQueue: true,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
-    client.on('error', () => undefined);
+    if (!client) {
+      client = createRedis(options.url, {
+        lazyConnect: true,
+        // A request must not wait on a Redis that is down: fail fast, answer without a limit.
+        maxRetriesPerRequest: 1,
+        commandTimeout: 500,
+        enableOfflineQueue: true,
+        retryStrategy: (times) => Math.min(times * 200, 2000),
+      });
+      // Failures surface through the commands (failOpen logs them); one listener keeps ioredis quiet.
+      client.on('error', () => undefined);
+    }
     return client;
   };
 

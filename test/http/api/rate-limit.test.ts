@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
 import { createRedisRateLimiter } from '../../../http/api/rate-limit';
 import { createLogger } from '../../../platform/logger';
 import { deleteRedisKeys } from './harness';
@@ -37,6 +38,25 @@ describe('staff API rate limiter', () => {
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await limiter.close();
+    }
+  });
+
+  it('keeps one Redis connection and one error listener however many requests it counts', async () => {
+    const prefix = `trl${randomBytes(4).toString('hex')}`;
+    const limiter = createRedisRateLimiter({ url, prefix, logger });
+    // Watches listener registrations on every ioredis client (it only observes: `on` still runs).
+    const on = jest.spyOn(IORedis.prototype, 'on');
+    try {
+      for (let i = 0; i < 30; i++) {
+        await limiter.hit('a', 100, 60);
+        await limiter.peek('a', 100, 60);
+      }
+      expect((await limiter.peek('a', 100, 60)).remaining).toBe(70);
+      expect(on.mock.calls.filter(([event]) => event === 'error')).toHaveLength(1);
+    } finally {
+      on.mockRestore();
+      await limiter.close();
+      await deleteRedisKeys(url, prefix);
     }
   });
 });
