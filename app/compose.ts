@@ -34,6 +34,7 @@ export async function buildContext(
     ratingReminderHours: config.RATING_REMINDER_HOURS,
     now,
     scrypt: options.scrypt,
+    codes: { secret: config.APP_SECRET },
   });
   return { config, logger, db, services, now };
 }

@@ -5,7 +5,9 @@ import { type CodePurpose, enqueue } from './events';
 
 /**
  * One-time codes sent by SMS or email (F2b sign-in, F11 forgot password, F13 contact change).
- * 6 digits, stored only as an HMAC with a per-row salt, valid 10 minutes, 5 attempts, single use;
+ * 6 digits, stored only as an HMAC with a per-row salt under a key derived from the server secret
+ * (APP_SECRET), so a copy of the database alone cannot test the million candidates offline; valid
+ * 10 minutes, 5 attempts, single use;
  * a new code for the same purpose and target replaces the previous one. Sending is limited per
  * target (phone or email), across purposes: one per minute and five per hour by default.
  *
@@ -42,6 +44,11 @@ export interface CodeOptions {
   minIntervalSeconds?: number;
   maxPerHour?: number;
   now?: () => Date;
+  /**
+   * The server secret (config APP_SECRET) the hash key is derived from. Without one (development)
+   * the key is a fixed label: codes still verify across processes, but the pepper protects nothing.
+   */
+  secret?: string;
 }
 
 export interface IssueCodeInput {
@@ -69,20 +76,29 @@ export type CodeLookup =
 
 const ALL_PURPOSES: CodePurpose[] = ['sign_in', 'reset_password', 'contact_change'];
 
-function hashCode(code: string, context: string, salt: Buffer): Buffer {
-  return createHmac('sha256', salt).update(`${context}\n${code}`).digest();
+/** Stored as `v2:<salt hex>:<hmac hex>`; anything else (an older format) never matches. */
+const FORMAT = 'v2';
+
+function codeKey(secret: string | undefined): Buffer {
+  return createHmac('sha256', secret ?? 'no server secret')
+    .update('helpdesk one-time codes v2')
+    .digest();
 }
 
-function encode(code: string, context: string): string {
+function hashCode(key: Buffer, code: string, context: string, salt: Buffer): Buffer {
+  return createHmac('sha256', key).update(salt).update(`\n${context}\n${code}`).digest();
+}
+
+function encode(key: Buffer, code: string, context: string): string {
   const salt = randomBytes(16);
-  return `${salt.toString('hex')}:${hashCode(code, context, salt).toString('hex')}`;
+  return `${FORMAT}:${salt.toString('hex')}:${hashCode(key, code, context, salt).toString('hex')}`;
 }
 
-function matches(code: string, context: string, stored: string): boolean {
-  const [saltHex, hashHex] = stored.split(':');
-  if (!saltHex || !hashHex) return false;
+function matches(key: Buffer, code: string, context: string, stored: string): boolean {
+  const [format, saltHex, hashHex] = stored.split(':');
+  if (format !== FORMAT || !saltHex || !hashHex) return false;
   const expected = Buffer.from(hashHex, 'hex');
-  const actual = hashCode(code, context, Buffer.from(saltHex, 'hex'));
+  const actual = hashCode(key, code, context, Buffer.from(saltHex, 'hex'));
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
@@ -92,11 +108,13 @@ export class CodeService {
   private readonly minInterval: number;
   private readonly maxPerHour: number;
   private readonly now: () => Date;
+  private readonly key: Buffer;
 
   constructor(
     private readonly db: Database,
     options: CodeOptions = {},
   ) {
+    this.key = codeKey(options.secret);
     this.ttlSeconds = options.ttlSeconds ?? 600;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.minInterval = options.minIntervalSeconds ?? 60;
@@ -120,8 +138,8 @@ export class CodeService {
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       // A decoy hashes 32 random bytes: no 6-digit code can ever match it.
       const stored = input.decoy
-        ? encode(randomBytes(32).toString('hex'), '')
-        : encode(code, input.context ?? '');
+        ? encode(this.key, randomBytes(32).toString('hex'), '')
+        : encode(this.key, code, input.context ?? '');
       await tx.query(
         `insert into verification_codes (purpose, target, account_id, code_hash, data, expires_at, created_at)
          values ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
@@ -189,7 +207,7 @@ export class CodeService {
       if (row.attempts >= this.maxAttempts) {
         return { error: invalidState('code_attempts_exhausted', 'too many wrong codes: request a new one') };
       }
-      if (!matches(typed, lookup.context ?? '', row.code_hash)) {
+      if (!matches(this.key, typed, lookup.context ?? '', row.code_hash)) {
         await tx.query('update verification_codes set attempts = attempts + 1 where id = $1', [row.id]);
         const remainingAttempts = this.maxAttempts - row.attempts - 1;
         return {

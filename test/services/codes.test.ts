@@ -42,8 +42,37 @@ describeEachDriver('one-time codes', (ctx) => {
       [address],
     );
     expect(rows[0]!.code_hash).not.toContain(event!.secret.code);
-    expect(rows[0]!.code_hash).toMatch(/^[0-9a-f]{32}:[0-9a-f]{64}$/);
+    expect(rows[0]!.code_hash).toMatch(/^v2:[0-9a-f]{32}:[0-9a-f]{64}$/);
     expect(rows[0]!.expires_at.getTime() - rows[0]!.created_at.getTime()).toBe(10 * MINUTE);
+  });
+
+  it('keys the hash with the server secret: another process with the same secret verifies, a copy of the database alone cannot', async () => {
+    const secret = 's'.repeat(40);
+    const issuer = new CodeService(ctx.db, { now: clock.now, secret });
+    const sameSecret = new CodeService(ctx.db, { now: clock.now, secret });
+    const { address } = target();
+    const check = (service: CodeService, code: string) =>
+      service.consume(
+        { purpose: 'reset_password', target: address },
+        code,
+        async (_tx, row: CodeRow) => row.id,
+      );
+
+    await issuer.issue({
+      purpose: 'reset_password',
+      target: { kind: 'email', address },
+      accountId: null,
+      locale: 'en-US',
+    });
+    const code = await lastCode(ctx.db, address);
+    // Without the secret (or with another one) the right code does not match the stored hash.
+    await expect(check(codes, code)).rejects.toMatchObject({ code: 'wrong_code' });
+    await expect(
+      check(new CodeService(ctx.db, { now: clock.now, secret: 'x'.repeat(40) }), code),
+    ).rejects.toMatchObject({
+      code: 'wrong_code',
+    });
+    await expect(check(sameSecret, code)).resolves.toEqual(expect.any(String));
   });
 
   it('accepts the right code once; a second use is code_used', async () => {
