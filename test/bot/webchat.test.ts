@@ -2,8 +2,8 @@ import type { WebMessage } from '../../bot/render/web';
 import { clearDevMessages, recordDevMessage } from '../../bot/web/dev-outbox';
 import { createWebChatPush } from '../../bot/web/push';
 import { createTestDatabase, drivers, type TestDatabase } from '../support/db';
+import { textOf, WebChatClient, type WebChatEvents } from '../support/webchat';
 import { type BotHarness, startBotHarness } from './harness';
-import { textOf, WebChatClient } from './webchat-client';
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -63,24 +63,24 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     const client = new WebChatClient(bot.url, { locale: 'zh-CN' });
     await client.session();
     const first = await client.say('你好');
-    expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ op: 'add', locale: 'zh-CN' });
-    expect(first[0]!.blocks).toEqual([
+    expect(first.messages).toHaveLength(1);
+    expect(first.messages[0]).toMatchObject({ op: 'add', locale: 'zh-CN' });
+    expect(first.messages[0]!.blocks).toEqual([
       {
         kind: 'buttons',
         text: 'echo:你好 #1',
         buttons: [{ label: 'Again', value: { action: 'again' }, style: 'default' }],
       },
     ]);
-    const second = await client.press('Again', { action: 'again' });
-    expect(second[0]!.blocks[0]).toMatchObject({ text: 'echo:Again #2' });
+    const second = await client.press('Again');
+    expect(second.messages[0]!.blocks[0]).toMatchObject({ text: 'echo:Again #2' });
   });
 
   it('stores the conversation reference on the binding at every turn', async () => {
     const client = new WebChatClient(bot.url);
     await client.session();
     await client.say('hello');
-    const userId = client.cookie!.split('=')[1]!;
+    const userId = client.chatUserId;
     const binding = await bot.bindings.get('web', userId);
     expect(binding?.conversationRef).toMatchObject({
       channelId: 'web',
@@ -112,7 +112,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
       const replies = await Promise.all([a.say('1'), a.say('2'), a.say('3')]);
       expect(bot.dialogs.maxActive).toBe(1);
       // No turn lost another's state: the counts are 1, 2 and 3 in some order.
-      const counts = replies.map((r) => Number(/#(\d+)/.exec(textOf(r))![1])).sort();
+      const counts = replies.map((r) => Number(/#(\d+)/.exec(r.text)![1])).sort();
       expect(counts).toEqual([1, 2, 3]);
       bot.dialogs.maxActive = 0;
       await Promise.all([a.say('x'), b.say('y')]);
@@ -142,14 +142,14 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
       const logged = bot.logs.find((l) => l.msg === 'turn failed' && l.turnId === `c-boom-${locale}-0001`);
       expect(logged).toBeDefined();
       // The failed turn's state change (count 2) was not saved.
-      expect(textOf(await client.say('two'))).toContain('#2');
+      expect((await client.say('two')).text).toContain('#2');
     }
   });
 
   it('uploads an image, serves it safely and attaches it to a message of its owner only', async () => {
     const client = new WebChatClient(bot.url);
     await client.session();
-    const uploaded = await client.upload(PNG, 'image/png', '截图 1.png');
+    const uploaded = await client.uploadRaw(PNG, '截图 1.png', 'image/png');
     expect(uploaded.status).toBe(201);
     expect(uploaded.body).toMatchObject({
       size: PNG.length,
@@ -176,18 +176,18 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
   it('refuses uploads of other types, too large, disguised or empty', async () => {
     const client = new WebChatClient(bot.url);
     await client.session();
-    expect((await client.upload(Buffer.from('<script>'), 'text/html', 'x.html')).status).toBe(415);
-    expect((await client.upload(Buffer.from('<svg onload=alert(1)>'), 'image/svg+xml', 'x.svg')).status).toBe(
-      415,
-    );
-    expect((await client.upload(Buffer.from('<html>not a png'), 'image/png', 'x.png')).body.error).toBe(
+    expect((await client.uploadRaw(Buffer.from('<script>'), 'x.html', 'text/html')).status).toBe(415);
+    expect(
+      (await client.uploadRaw(Buffer.from('<svg onload=alert(1)>'), 'x.svg', 'image/svg+xml')).status,
+    ).toBe(415);
+    expect((await client.uploadRaw(Buffer.from('<html>not a png'), 'x.png', 'image/png')).body.error).toBe(
       'content_mismatch',
     );
     const big = Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]);
-    expect((await client.upload(big, 'image/png', 'big.png')).status).toBe(413);
-    expect((await client.upload(Buffer.alloc(0), 'text/plain', 'empty.txt')).status).toBe(400);
+    expect((await client.uploadRaw(big, 'big.png', 'image/png')).status).toBe(413);
+    expect((await client.uploadRaw(Buffer.alloc(0), 'empty.txt', 'text/plain')).status).toBe(400);
     const anonymous = new WebChatClient(bot.url);
-    expect((await anonymous.upload(PNG, 'image/png', 'a.png')).status).toBe(401);
+    expect((await anonymous.uploadRaw(PNG, 'a.png', 'image/png')).status).toBe(401);
   });
 
   it('pushes a resume to the open page over server-sent events', async () => {
@@ -196,7 +196,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     await client.say('hello');
     const events = await client.events();
     try {
-      const userId = client.cookie!.split('=')[1]!;
+      const userId = client.chatUserId;
       await bot.runtime.resume('web', userId, { kind: 'signed_in' });
       const pushed = await events.next();
       expect(pushed).toMatchObject({ op: 'add', text: 'resumed:signed_in', locale: 'en-US' });
@@ -209,7 +209,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     const client = new WebChatClient(bot.url);
     await client.session();
     await client.say('hello');
-    const userId = client.cookie!.split('=')[1]!;
+    const userId = client.chatUserId;
     await bot.runtime.resume('web', userId, { kind: 'password_changed' });
     // Another process (a worker) delivers through its own push object.
     const workerPush = createWebChatPush(bot.ctx);
@@ -230,13 +230,13 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
     const client = new WebChatClient(bot.url);
     await client.session();
     await client.say('hello');
-    const userId = client.cookie!.split('=')[1]!;
+    const userId = client.chatUserId;
     const workerPush = createWebChatPush(bot.ctx);
     for (const n of [1, 2, 3, 4, 5])
       await workerPush.deliver(userId, { type: 'message', text: `update ${n}` });
     await workerPush.close();
 
-    const drain = async (events: Awaited<ReturnType<WebChatClient['events']>>) => {
+    const drain = async (events: WebChatEvents) => {
       const texts: string[] = [];
       try {
         for (;;) texts.push((await events.next(400)).text);
@@ -255,7 +255,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
   it('a worker push reaches an open page at once', async () => {
     const client = new WebChatClient(bot.url);
     await client.session();
-    const userId = client.cookie!.split('=')[1]!;
+    const userId = client.chatUserId;
     const events = await client.events();
     const workerPush = createWebChatPush(bot.ctx);
     try {
@@ -273,7 +273,7 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
   it('resume for a web user who never spoke still reaches them (default reference)', async () => {
     const client = new WebChatClient(bot.url);
     await client.session();
-    const userId = client.cookie!.split('=')[1]!;
+    const userId = client.chatUserId;
     bot.bindings.rows.delete(`web:${userId}`);
     await bot.runtime.resume('web', userId, { kind: 'password_reset' });
     const events = await client.events();
@@ -323,23 +323,23 @@ describe('web chat across two processes', () => {
     const a = new WebChatClient(one.url, { locale: 'en-US' });
     await a.session();
     await a.say('start');
-    const b = new WebChatClient(two.url, { locale: 'en-US', cookie: a.cookie });
+    const b = a.sameBrowserOn(two.url);
     one.dialogs.delayMs = 300;
     two.dialogs.delayMs = 300;
     const [ra, rb] = await Promise.all([a.say('from one'), b.say('from two')]);
     one.dialogs.delayMs = 0;
     two.dialogs.delayMs = 0;
-    const texts = [textOf(ra), textOf(rb)];
+    const texts = [ra.text, rb.text];
     expect(texts.filter((t) => t.includes('#2'))).toHaveLength(2);
     expect(texts.filter((t) => t.includes('at the same time as another one'))).toHaveLength(1);
     // The winner's count stands: the next turn is #3 on either process.
-    expect(textOf(await b.say('after'))).toContain('#3');
+    expect((await b.say('after')).text).toContain('#3');
   });
 
   it('a push stored by one process reaches the page connected to the other', async () => {
     const client = new WebChatClient(two.url);
     await client.session();
-    const userId = client.cookie!.split('=')[1]!;
+    const userId = client.chatUserId;
     const events = await client.events();
     try {
       await one.runtime.resume('web', userId, { kind: 'signed_in' });

@@ -8,7 +8,7 @@ describe('restart', () => {
   it('a new ticket half filled in continues after the app restarts', async () => {
     const first = await startChatApp();
     const customer = await openCustomer(first.ctx.services);
-    const chat = new WebChatClient(first.url, 'zh-CN');
+    const chat = new WebChatClient(first.url, { locale: 'zh-CN' });
     await chat.open();
     await chat.press(t('zh-CN', 'menu.sign_in_code'));
     await chat.say(customer.phone);

@@ -33,7 +33,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
 
     async function signedInChat(identities?: string[]) {
       const customer = await openCustomer(services(), { identities });
-      const chat = new WebChatClient(app.url, locale);
+      const chat = new WebChatClient(app.url, { locale });
       await chat.open();
       await chat.press(m('menu.sign_in_code'));
       await chat.say(customer.phone);
@@ -42,7 +42,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     }
 
     it('F2/F14: welcome with the sign-in offer; unknown input answered; an unbound user asking for tickets is offered sign-in', async () => {
-      const chat = new WebChatClient(app.url, locale);
+      const chat = new WebChatClient(app.url, { locale });
       const welcome = await chat.open();
       expect(welcome.text).toContain(m('main.welcome'));
       expect(welcome.text).toContain(`1. ${m('menu.sign_in_web')}`);
@@ -54,7 +54,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     });
 
     it('F2a: the one-time sign-in link; an expired link is refused and a new one is offered', async () => {
-      const chat = new WebChatClient(app.url, locale);
+      const chat = new WebChatClient(app.url, { locale });
       await chat.open();
       const first = await chat.press(m('menu.sign_in_web'));
       expect(first.link).toMatch(/\/auth\/sign-in\?token=[\w-]{20,}$/);
@@ -78,7 +78,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
 
     it('F2b: code sign-in; a wrong code says how many attempts remain; success shows home figures', async () => {
       const customer = await openCustomer(services());
-      const chat = new WebChatClient(app.url, locale);
+      const chat = new WebChatClient(app.url, { locale });
       await chat.open();
       await chat.press(m('menu.sign_in_code'));
       const sent = await chat.say(customer.phone);
@@ -280,7 +280,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     });
 
     it('F11/F12/F13: password links; profile name, avatar image and phone change confirmed by code', async () => {
-      const fresh = new WebChatClient(app.url, locale);
+      const fresh = new WebChatClient(app.url, { locale });
       await fresh.open();
       const forgot = await fresh.press(m('menu.forgot_password'));
       expect(forgot.link).toMatch(/\/auth\/forgot-password\?token=/);

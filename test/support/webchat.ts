@@ -1,64 +1,213 @@
+import { randomUUID } from 'node:crypto';
 import type { WebBlock, WebButton, WebMessage } from '../../bot/render/web';
 
+/** A message as the /chat page posts it to /api/webchat/messages. */
+export interface WebChatMessage {
+  text?: string;
+  value?: Record<string, unknown>;
+  attachments?: string[];
+  /** The page's id for the message (a resent one is handled once); a fresh one when left out. */
+  id?: string;
+}
+
+/** The server's answer to a posted message, whatever its status. */
+export interface WebChatReply {
+  status: number;
+  activities: WebMessage[];
+  duplicate?: boolean;
+  error?: string;
+}
+
+/** The server's answer to POST /api/webchat/session. */
+export interface WebChatSession {
+  isNew: boolean;
+  locale: string;
+  devTools: boolean;
+  activities: WebMessage[];
+}
+
+/** The server's answer to an upload, whatever its status. */
+export interface WebChatUpload {
+  status: number;
+  body: { id?: string; url?: string; error?: string; size?: number };
+}
+
+/** An open server-sent events stream of a chat user; `next` waits for the next pushed message. */
+export interface WebChatEvents {
+  next(timeoutMs?: number): Promise<WebMessage>;
+  close(): void;
+}
+
 /**
- * A browser of the web chat, reduced to its HTTP calls: POST /api/webchat/session, then
- * /api/webchat/messages with text, a pressed button's value or uploaded attachments. It keeps the
- * chat cookie, and the messages of the last turn so a test can press a button by its label.
+ * A browser of the web chat, reduced to its HTTP calls, exactly as the /chat page makes them. It keeps
+ * the chat user cookie, the locale, and the messages of the last turn so a test can press a button by
+ * its label.
+ *
+ * Two levels of calls:
+ * - protocol calls that give back what the server answered, whatever the status: `session()`,
+ *   `send(message)`, `uploadRaw(...)`, `events()`;
+ * - transcript calls that fail the test on an error status and return the bot's `Turn`: `open()`,
+ *   `say(text)`, `press(label)`, `submitForm(formId, fields)`, and `upload(...)` (the new file's id).
  */
 export class WebChatClient {
-  private cookie = '';
-  /** The bot's messages of the last turn. */
+  private cookieHeader: string | undefined;
+  /** The bot's messages of the last turn (of `open`, `say`, `press` or `submitForm`). */
   last: WebMessage[] = [];
-  /** Everything said, for a readable failure message. */
+  /** Everything said through the transcript calls, for a readable failure message. */
   readonly transcript: string[] = [];
 
   constructor(
     readonly baseUrl: string,
-    readonly locale: string = 'zh-CN',
-  ) {}
+    private readonly options: { locale?: string; cookie?: string } = {},
+  ) {
+    this.cookieHeader = options.cookie;
+  }
+
+  /** The locale the browser asks for (Accept-Language and each message), if any. */
+  get locale(): string | undefined {
+    return this.options.locale;
+  }
+
+  /** The chat user cookie (`hd_webchat=…`), once the server has set it. */
+  get cookie(): string | undefined {
+    return this.cookieHeader;
+  }
+
+  /** The chat user id the cookie carries (the web channel's user and conversation id). */
+  get chatUserId(): string {
+    const id = this.cookieHeader?.split('=')[1];
+    if (!id) throw new Error('no chat user cookie yet: open a session first');
+    return id;
+  }
 
   /** The same browser (its cookie) talking to another server, e.g. after a restart. */
   sameBrowserOn(baseUrl: string): WebChatClient {
-    const client = new WebChatClient(baseUrl, this.locale);
-    client.cookie = this.cookie;
-    return client;
+    return new WebChatClient(baseUrl, { locale: this.locale, cookie: this.cookieHeader });
   }
 
-  private async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { 'x-webchat': '1', ...extra };
+    if (this.cookieHeader) headers.cookie = this.cookieHeader;
+    if (this.locale) headers['accept-language'] = this.locale;
+    return headers;
+  }
+
+  private async post(path: string, body: unknown): Promise<Response> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-webchat': '1',
-        'accept-language': this.locale,
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...headers,
-      },
-      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify(body),
     });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0]!;
+    const match = response.headers.get('set-cookie')?.match(/hd_webchat=([^;]+)/);
+    if (match) this.cookieHeader = `hd_webchat=${match[1]}`;
     return response;
   }
 
-  private record(messages: WebMessage[]): Turn {
-    this.last = messages;
-    for (const m of messages) this.transcript.push(`bot: ${m.text}`);
-    return new Turn(messages);
+  // Protocol calls: what the server answered.
+
+  /** Opens (or resumes) the session; a new browser gets the welcome turn's messages. */
+  async session(): Promise<WebChatSession> {
+    const response = await this.post('/api/webchat/session', { locale: this.locale });
+    if (!response.ok) throw new Error(`session: HTTP ${response.status}`);
+    return (await response.json()) as WebChatSession;
   }
+
+  /** Posts a message; resolves with the status and the bot's replies of that turn. */
+  async send(message: WebChatMessage): Promise<WebChatReply> {
+    const response = await this.post('/api/webchat/messages', {
+      id: message.id ?? `m${randomUUID().replaceAll('-', '')}`,
+      locale: this.locale,
+      ...message,
+    });
+    const body = (await response.json()) as Omit<WebChatReply, 'status'>;
+    return {
+      status: response.status,
+      activities: body.activities ?? [],
+      duplicate: body.duplicate,
+      error: body.error,
+    };
+  }
+
+  /** Uploads a file as the page does; resolves with the status and the server's answer. */
+  async uploadRaw(content: Buffer, name: string, contentType: string): Promise<WebChatUpload> {
+    const response = await fetch(`${this.baseUrl}/api/webchat/upload`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': contentType, 'x-file-name': encodeURIComponent(name) }),
+      body: content,
+    });
+    return { status: response.status, body: (await response.json()) as WebChatUpload['body'] };
+  }
+
+  /** Connects to the server-sent events of this chat user, as an open page does. */
+  async events(): Promise<WebChatEvents> {
+    const controller = new AbortController();
+    const response = await fetch(`${this.baseUrl}/api/webchat/events`, {
+      headers: this.headers(),
+      signal: controller.signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const queue: WebMessage[] = [];
+    const waiters: ((m: WebMessage) => void)[] = [];
+    let buffer = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          let index = buffer.indexOf('\n\n');
+          while (index >= 0) {
+            const chunk = buffer.slice(0, index);
+            buffer = buffer.slice(index + 2);
+            const data = chunk
+              .split('\n')
+              .filter((line) => line.startsWith('data: '))
+              .map((line) => line.slice(6))
+              .join('\n');
+            if (data) {
+              const message = JSON.parse(data) as WebMessage;
+              const waiter = waiters.shift();
+              if (waiter) waiter(message);
+              else queue.push(message);
+            }
+            index = buffer.indexOf('\n\n');
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    return {
+      next(timeoutMs = 5000) {
+        const queued = queue.shift();
+        if (queued) return Promise.resolve(queued);
+        return new Promise<WebMessage>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no pushed message in time')), timeoutMs);
+          waiters.push((m) => {
+            clearTimeout(timer);
+            resolve(m);
+          });
+        });
+      },
+      close() {
+        controller.abort();
+      },
+    };
+  }
+
+  // Transcript calls: the bot's turn, or the test fails.
 
   /** Opens (or reopens) the chat: a new browser is greeted. */
   async open(): Promise<Turn> {
-    const response = await this.post('/api/webchat/session', { locale: this.locale });
-    if (!response.ok) throw new Error(`session: HTTP ${response.status}`);
-    const body = (await response.json()) as { activities: WebMessage[] };
-    return this.record(body.activities);
+    return this.record((await this.session()).activities);
   }
 
   /** Types a message (with optional uploaded attachment ids). */
-  async say(text: string, attachments: string[] = []): Promise<Turn> {
+  async say(text: string, attachments?: string[]): Promise<Turn> {
     this.transcript.push(`user: ${text}`);
-    return this.send({ text, attachments, locale: this.locale });
+    return this.turn({ text, attachments });
   }
 
   /** Presses the button with this label (exact, else the first that contains it) from the last turn. */
@@ -66,11 +215,7 @@ export class WebChatClient {
     const button = findButton(this.last, label);
     if (!button) throw new Error(`no button "${label}" in:\n${this.transcript.slice(-8).join('\n')}`);
     this.transcript.push(`user presses: ${button.label}`);
-    return this.send({
-      text: button.text ?? button.label,
-      value: button.value ?? undefined,
-      locale: this.locale,
-    });
+    return this.turn({ text: button.text ?? button.label, value: button.value ?? undefined });
   }
 
   /** Submits a form card of the last turn with these field values. */
@@ -78,43 +223,43 @@ export class WebChatClient {
     const form = this.last.flatMap((m) => m.blocks).find((b) => b.kind === 'form' && b.formId === formId);
     if (form?.kind !== 'form') throw new Error(`no form ${formId}`);
     this.transcript.push(`user submits ${formId}: ${JSON.stringify(fields)}`);
-    return this.send({
-      text: form.submit.label,
-      value: { ...form.submit.value, ...fields },
-      locale: this.locale,
-    });
+    return this.turn({ text: form.submit.label, value: { ...form.submit.value, ...fields } });
   }
 
   /** Uploads a file; returns its id for `say(text, [id])`. */
   async upload(content: Buffer, name: string, contentType: string): Promise<string> {
-    const response = await fetch(`${this.baseUrl}/api/webchat/upload`, {
-      method: 'POST',
-      headers: {
-        'content-type': contentType,
-        'x-webchat': '1',
-        'x-file-name': encodeURIComponent(name),
-        cookie: this.cookie,
-      },
-      body: content,
-    });
-    if (response.status !== 201) throw new Error(`upload: HTTP ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { id: string }).id;
+    const uploaded = await this.uploadRaw(content, name, contentType);
+    if (uploaded.status !== 201 || !uploaded.body.id) {
+      throw new Error(`upload: HTTP ${uploaded.status} ${JSON.stringify(uploaded.body)}`);
+    }
+    return uploaded.body.id;
   }
 
-  private async send(body: Record<string, unknown>): Promise<Turn> {
-    const response = await this.post('/api/webchat/messages', body);
-    if (!response.ok) throw new Error(`messages: HTTP ${response.status} ${await response.text()}`);
-    const json = (await response.json()) as { activities: WebMessage[] };
-    return this.record(json.activities);
+  private async turn(message: WebChatMessage): Promise<Turn> {
+    const reply = await this.send(message);
+    if (reply.status !== 200) throw new Error(`messages: HTTP ${reply.status} ${reply.error ?? ''}`);
+    return this.record(reply.activities);
+  }
+
+  private record(messages: WebMessage[]): Turn {
+    this.last = messages;
+    for (const m of messages) this.transcript.push(`bot: ${m.text}`);
+    return new Turn(messages);
   }
 }
 
+/** All the text a list of web messages shows (fallback text of each), for assertions. */
+export function textOf(messages: WebMessage[]): string {
+  return messages.map((m) => m.text).join('\n');
+}
+
+/** The bot's messages of one turn. */
 export class Turn {
   constructor(readonly messages: WebMessage[]) {}
 
   /** All texts of the turn, as a text-only channel would show them. */
   get text(): string {
-    return this.messages.map((m) => m.text).join('\n');
+    return textOf(this.messages);
   }
 
   get blocks(): WebBlock[] {
@@ -149,6 +294,7 @@ function buttonsOf(block: WebBlock): WebButton[] {
   }
 }
 
+/** The button with this label (exact, else the first that contains it) among these messages. */
 export function findButton(messages: WebMessage[], label: string): WebButton | undefined {
   const buttons = messages.flatMap((m) => m.blocks).flatMap(buttonsOf);
   return buttons.find((b) => b.label === label) ?? buttons.find((b) => b.label.includes(label));

@@ -74,7 +74,7 @@ for (const driver of drivers) {
       const initialPassword = rows[0]!.payload.secret.password;
 
       // The customer signs in on the one-time page the chat links to, and must choose a new password.
-      const chat = new WebChatClient(app.url, 'zh-CN');
+      const chat = new WebChatClient(app.url, { locale: 'zh-CN' });
       await chat.open();
       const offer = await chat.press(m('menu.sign_in_web'));
       const link = new URL(offer.link!);

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createPages } from '../../../http/pages';
 import { createHttpApp } from '../../../http/server';
 import { PasswordHasher } from '../../../services/passwords';
-import { WebChatClient } from '../../bot/webchat-client';
 import { startTestApp, type TestApp } from '../../support/app';
 import { drivers } from '../../support/db';
+import { WebChatClient } from '../../support/webchat';
 import { PageBrowser } from './browser';
 
 const PASSWORD = 'correct horse 42';
@@ -49,7 +49,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
   async function chatUser(locale = 'zh-CN') {
     const chat = new WebChatClient(app.url, { locale });
     await chat.session();
-    const chatUserId = chat.cookie!.split('=')[1]!;
+    const chatUserId = chat.chatUserId;
     const events = await chat.events();
     return { chat, chatUserId, events };
   }
