@@ -34,6 +34,8 @@ export const notifications: CatalogPair = {
     'notify.staff.rating.low.title': '⚠ 低分评价：工单 {number} 仅 {stars} 星',
     'notify.staff.rating.body':
       '工单 {number}「{title}」（处理人：{staff}）收到 {stars} 星评价。\n评价内容：{comment}',
+    'notify.staff.supplement.title': '工单 {number} 有客户补充说明',
+    'notify.staff.supplement.body': '您处理的工单 {number}「{title}」收到客户补充：\n{text}',
     'notify.account.opened.title': '您的客服账号已开通',
     'notify.account.opened.body':
       '{name}，您好！您的客服账号已开通。\n账号：{login}\n初始密码：{password}\n首次登录后须修改密码。请勿将密码告诉任何人。',
@@ -101,6 +103,9 @@ export const notifications: CatalogPair = {
     'notify.staff.rating.low.title': '⚠ Low rating: ticket {number} got {stars} stars',
     'notify.staff.rating.body':
       'Ticket {number} "{title}" (handled by {staff}) was rated {stars} stars.\nComment: {comment}',
+    'notify.staff.supplement.title': 'Ticket {number}: the customer added information',
+    'notify.staff.supplement.body':
+      'The customer added to ticket {number} "{title}" that you handle:\n{text}',
     'notify.account.opened.title': 'Your helpdesk account is ready',
     'notify.account.opened.body':
       'Hello {name}, your helpdesk account has been opened.\nAccount: {login}\nInitial password: {password}\nYou must change it at first sign-in. Never share your password.',

@@ -36,7 +36,9 @@ export type OutboxEvent =
   /** S2: a new ticket is waiting. */
   | { topic: 'staff.ticket_waiting'; ticketId: string }
   /** S2 / F10: a rating arrived; low ratings (<= 2) stand out. */
-  | { topic: 'staff.rating_received'; ticketId: string; stars: number; low: boolean };
+  | { topic: 'staff.rating_received'; ticketId: string; stars: number; low: boolean }
+  /** S2: the customer added a supplement to a ticket a staff member has accepted. */
+  | { topic: 'staff.ticket_supplemented'; ticketId: string; eventId: number };
 
 export type OutboxTopic = OutboxEvent['topic'];
 export type CodePurpose = 'sign_in' | 'reset_password' | 'contact_change';

@@ -230,8 +230,8 @@ export class DbTicketService implements TicketService {
     return this.change(actor, ticketId, async (tx, row, _access, viewer, now) => {
       if (!OPEN.includes(row.status)) throw wrongState('ticket_not_open', row);
       await tx.query('update tickets set updated_at = $2 where id = $1', [row.id, now]);
-      // Staff see it in the timeline; there is no customer-facing push for one's own supplement.
-      await appendEvent(
+      // No push to the customer for their own supplement; the staff member handling it is told.
+      const eventId = await appendEvent(
         tx,
         row.id,
         'supplement',
@@ -239,6 +239,8 @@ export class DbTicketService implements TicketService {
         { text: body },
         now,
       );
+      if (row.accepted_by)
+        await enqueue(tx, { topic: 'staff.ticket_supplemented', ticketId: row.id, eventId });
     });
   }
 

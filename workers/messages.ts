@@ -18,6 +18,7 @@ export type MessageKind =
   | 'ticket.rating_reminder'
   | 'staff.ticket_waiting'
   | 'staff.rating'
+  | 'staff.supplement'
   | 'account.opened'
   | 'account.reset'
   | 'code';
@@ -134,6 +135,12 @@ export function composeMessage(
         staff: params.staff ?? renderNotification(locale, 'notify.staff.someone'),
         comment: params.comment || none,
       });
+      actions = [action('notify.action.open', 'staff_open')];
+      sms = notice(title);
+      break;
+    case 'staff.supplement':
+      title = r('notify.staff.supplement.title');
+      text = r('notify.staff.supplement.body', { text: params.text ?? none });
       actions = [action('notify.action.open', 'staff_open')];
       sms = notice(title);
       break;

@@ -41,6 +41,7 @@ export async function planDeliveries(pc: PlanContext, row: OutboxRow): Promise<P
         return await planCustomer(pc, row.id, event);
       case 'staff.ticket_waiting':
       case 'staff.rating_received':
+      case 'staff.ticket_supplemented':
         return await planStaff(pc, row.id, event);
       case 'account.credentials':
         return await planCredentials(pc, row.id, event);
@@ -204,16 +205,24 @@ export async function planFallback(pc: PlanContext, failed: DeliveryJobData): Pr
   }));
 }
 
-type StaffEvent = Extract<OutboxEvent, { topic: 'staff.ticket_waiting' | 'staff.rating_received' }>;
+type StaffEvent = Extract<
+  OutboxEvent,
+  { topic: 'staff.ticket_waiting' | 'staff.rating_received' | 'staff.ticket_supplemented' }
+>;
 
 /**
  * S2: staff alerts go to each staff member who wants them, in WeCom and/or Teams (by their ids), and to
  * the configured staff group (Teams channel conversation, WeCom group robot). A staff member with no
- * usable chat gets email. A rating alert goes to the staff member who handled the ticket.
+ * usable chat gets email. A rating alert goes to the staff member who handled the ticket; a
+ * customer's supplement goes to that staff member only (the group hears of new tickets and ratings).
  */
 async function planStaff(pc: PlanContext, outboxId: number, event: StaffEvent): Promise<PlannedDelivery[]> {
   const { services, config } = pc.ctx;
-  const facts = await notificationFacts(pc.ctx.db, event.ticketId);
+  const facts = await notificationFacts(
+    pc.ctx.db,
+    event.ticketId,
+    event.topic === 'staff.ticket_supplemented' ? event.eventId : undefined,
+  );
   if (!facts) return [];
   const { ticket } = facts;
   const locale = resolveLocale(config.DEFAULT_LOCALE);
@@ -232,6 +241,11 @@ async function planStaff(pc: PlanContext, outboxId: number, event: StaffEvent): 
       },
     };
     staff = staff.filter((s) => s.alertNewTicket);
+  } else if (event.topic === 'staff.ticket_supplemented') {
+    // Nobody to tell once the ticket is finished or no longer accepted by anyone.
+    if (ticket.status !== 'in_progress' && ticket.status !== 'resolved') return [];
+    spec = { ...base, kind: 'staff.supplement', params: { text: textOf(facts.eventData?.text) } };
+    staff = staff.filter((s) => s.id === ticket.acceptedBy?.id);
   } else {
     spec = {
       ...base,
@@ -270,6 +284,7 @@ async function planStaff(pc: PlanContext, outboxId: number, event: StaffEvent): 
       add('email', { kind: 'email', address: member.email, name: member.name }, `staff:${member.id}`);
     }
   }
+  if (event.topic === 'staff.ticket_supplemented') return planned;
   if (config.TEAMS_STAFF_CONVERSATION_ID && pc.senders.chat.teams) {
     add('teams', { kind: 'staff_group', channel: 'teams' }, 'staff_group');
   }

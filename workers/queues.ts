@@ -26,6 +26,7 @@ export const TOPIC_QUEUE: Record<OutboxTopic, EventQueue> = {
   'ticket.rating_reminder': EVENT_QUEUES.customer,
   'staff.ticket_waiting': EVENT_QUEUES.staff,
   'staff.rating_received': EVENT_QUEUES.staff,
+  'staff.ticket_supplemented': EVENT_QUEUES.staff,
   'account.credentials': EVENT_QUEUES.account,
   'code.requested': EVENT_QUEUES.codes,
 };

@@ -328,6 +328,16 @@ describeEachDriver('tickets (F5-F7)', (ctx) => {
       });
     });
 
+    it('tells the staff member handling a ticket about a supplement (an outbox event), nobody while it waits', async () => {
+      const t = await submitted(alice);
+      await tickets.addSupplement(alice.actor, t.id, 'Still broken on Monday');
+      expect(await outboxFor(ctx.db, t.id, 'staff.ticket_supplemented')).toHaveLength(0);
+      await staff.accept(await createStaff(ctx.db), t.id);
+      const after = await tickets.addSupplement(alice.actor, t.id, 'Also on the second screen');
+      const events = await outboxFor(ctx.db, t.id, 'staff.ticket_supplemented');
+      expect(events.map((e) => e.payload)).toEqual([{ ticketId: t.id, eventId: after.timeline.at(-1)!.id }]);
+    });
+
     it('keeps attachment metadata on drafts and open tickets', async () => {
       const draft = await tickets.createDraft(alice.actor, draftFields(alice));
       const file = { name: 'screen.png', contentType: 'image/png', size: 1234, url: 'blob:abc' };

@@ -213,6 +213,21 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
     expect(mail!.html).toContain('color:#c0392b');
     expect(mail!.text).toContain('评价内容：没解决');
   });
+
+  test('S2: a supplement reaches the staff member handling the ticket, with its text', async () => {
+    const customer = await customerWith(h, { reply: 'chat' });
+    const ticket = await fileTicket(h, customer, { title: 'Printer offline' });
+    const staff = await staffMember(h, 'Agent Qian');
+    await h.db.query(`update staff set email = 'qian@example.com', alert_new_ticket = false where id = $1`, [
+      staff.staffId,
+    ]);
+    await h.ctx.services.staffTickets.accept(staff, ticket.id);
+    await h.ctx.services.tickets.addSupplement(customer.actor, ticket.id, '型号是 HP M404，IP 10.0.0.7');
+    const [mail] = await eventuallyMail(smtp, 'qian@example.com', 1);
+    expect(mail!.subject).toBe(`工单 ${ticket.number} 有客户补充说明`);
+    expect(mail!.text).toContain(`您处理的工单 ${ticket.number}「Printer offline」收到客户补充：`);
+    expect(mail!.text).toContain('型号是 HP M404，IP 10.0.0.7');
+  });
 });
 
 async function eventuallyMail(smtp: FakeSmtp, to: string, n: number) {
