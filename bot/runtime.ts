@@ -5,6 +5,7 @@ import type { HttpModule, ReadinessCheck } from '../http/server';
 import type { Config } from '../platform/config';
 import { createRedis } from '../platform/redis';
 import type { ChatChannel } from '../services/contracts';
+import { RedisConversationLock } from './conversation-lock';
 import { type DialogRunner, HelpdeskBot } from './handler';
 import { type RateLimiter, RedisRateLimiter } from './rate-limit';
 import { RendererRegistry } from './render';
@@ -90,20 +91,26 @@ export async function createBotRuntime(
     states.userState,
   );
   const bot = new HelpdeskBot(dialogs, states);
-  const pipeline = new TurnPipeline({ db: ctx.db, bindings: ctx.services.bindings, logger: ctx.logger, bot });
-  // One Redis connection for every rate limit of this process, opened on first use.
-  let limiterRedis: ReturnType<typeof createRedis> | undefined;
-  const rateLimiter = (name: string, max: number, windowSeconds: number): RateLimiter => {
-    if (!limiterRedis) {
-      limiterRedis = createRedis(ctx.config.REDIS_URL, { maxRetriesPerRequest: 1 });
-      limiterRedis.on('error', (error) => ctx.logger.warn({ err: error }, 'rate limit: Redis error'));
+  // One Redis connection for the rate limits and conversation leases of this process, opened on first use.
+  let runtimeRedis: ReturnType<typeof createRedis> | undefined;
+  const redis = () => {
+    if (!runtimeRedis) {
+      // A turn must not hang on a Redis that is down: both users of this connection fail open.
+      runtimeRedis = createRedis(ctx.config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+      runtimeRedis.on('error', (error) => ctx.logger.warn({ err: error }, 'bot runtime: Redis error'));
     }
-    return new RedisRateLimiter(
-      limiterRedis,
-      `${ctx.config.REDIS_PREFIX}:ratelimit:${name}`,
-      max,
-      windowSeconds,
-    );
+    return runtimeRedis;
+  };
+  const lock = new RedisConversationLock({ redis, prefix: ctx.config.REDIS_PREFIX, logger: ctx.logger });
+  const pipeline = new TurnPipeline({
+    db: ctx.db,
+    bindings: ctx.services.bindings,
+    logger: ctx.logger,
+    bot,
+    lock,
+  });
+  const rateLimiter = (name: string, max: number, windowSeconds: number): RateLimiter => {
+    return new RedisRateLimiter(redis(), `${ctx.config.REDIS_PREFIX}:ratelimit:${name}`, max, windowSeconds);
   };
   const core: BotCore = { ctx, pipeline, states, renderers: new RendererRegistry(), rateLimiter };
 
@@ -150,9 +157,9 @@ export async function createBotRuntime(
     async stop() {
       clearInterval(prune);
       for (const instance of [...channels.values()].reverse()) await instance.stop?.();
-      const redis = limiterRedis;
-      limiterRedis = undefined;
-      await redis?.quit().catch(() => redis.disconnect());
+      const connection = runtimeRedis;
+      runtimeRedis = undefined;
+      await connection?.quit().catch(() => connection.disconnect());
     },
   };
 }

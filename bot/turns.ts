@@ -5,6 +5,7 @@ import { resolveLocale, t } from '../i18n';
 import type { Logger } from '../platform/logger';
 import type { BindingService } from '../services/contracts';
 import type { Queryable } from '../services/db/database';
+import type { ConversationLock } from './conversation-lock';
 import { KeyedLock } from './keyed-lock';
 import './messages';
 import { isEtagConflict } from './storage';
@@ -15,6 +16,8 @@ export interface TurnPipelineDeps {
   logger: Logger;
   /** The ActivityHandler (HelpdeskBot): runs the dialogs and saves state. */
   bot: { run(context: TurnContext): Promise<void> };
+  /** One turn per conversation at a time: across processes in the app (Redis), in this process by default. */
+  lock?: ConversationLock;
 }
 
 export interface TurnOptions {
@@ -30,17 +33,20 @@ export type TurnOutcome = 'handled' | 'duplicate' | 'failed' | 'conflict';
 /**
  * Every turn of every channel goes through here, whatever the adapter:
  * 1. an inbound activity id seen before (a resent webhook, a Teams retry after 15 s) is dropped;
- * 2. one turn per conversation at a time in this process (KeyedLock); across processes the state's
- *    eTag catches the overlap: the losing turn's state is not saved and the user is told politely to
+ * 2. one turn per conversation at a time (bot/conversation-lock.ts: in this process and, through a
+ *    Redis lease, across processes). Should two turns still overlap (Redis down, a hung turn), the
+ *    state's eTag catches it: the losing turn's state is not saved and the user is told politely to
  *    look at the latest reply and try again. We do not re-run the turn automatically: its side effects
  *    (a submitted ticket, a sent code) already happened once and must not happen twice;
  * 3. the conversation reference is stored on the chat binding, so workers can write proactively;
  * 4. a failing turn becomes a localized apology (never a stack trace) and is logged with its turn id.
  */
 export class TurnPipeline {
-  private readonly lock = new KeyedLock();
+  private readonly lock: ConversationLock;
 
-  constructor(private readonly deps: TurnPipelineDeps) {}
+  constructor(private readonly deps: TurnPipelineDeps) {
+    this.lock = deps.lock ?? new KeyedLock();
+  }
 
   async handle(context: TurnContext, options: TurnOptions): Promise<TurnOutcome> {
     const activity = context.activity;

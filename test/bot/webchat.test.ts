@@ -319,7 +319,7 @@ describe('web chat across two processes', () => {
     await database?.drop();
   });
 
-  it('lets one of two simultaneous turns win and tells the other user politely, never saving stale state', async () => {
+  it('runs simultaneous turns of one conversation on two processes one after the other, on fresh state', async () => {
     const a = new WebChatClient(one.url, { locale: 'en-US' });
     await a.session();
     await a.say('start');
@@ -329,11 +329,30 @@ describe('web chat across two processes', () => {
     const [ra, rb] = await Promise.all([a.say('from one'), b.say('from two')]);
     one.dialogs.delayMs = 0;
     two.dialogs.delayMs = 0;
-    const texts = [ra.text, rb.text];
-    expect(texts.filter((t) => t.includes('#2'))).toHaveLength(2);
-    expect(texts.filter((t) => t.includes('at the same time as another one'))).toHaveLength(1);
-    // The winner's count stands: the next turn is #3 on either process.
-    expect((await b.say('after')).text).toContain('#3');
+    // Neither turn was lost: one counted #2, the other (having waited for the lease) #3.
+    expect([ra.text, rb.text].map((t) => /#(\d+)/.exec(t)![1]).sort()).toEqual(['2', '3']);
+    expect((await b.say('after')).text).toContain('#4');
+  });
+
+  it('without a shared lease (another Redis prefix), the state eTag lets one turn win and tells the other user politely', async () => {
+    const apart = await startBotHarness(database.db);
+    try {
+      const a = new WebChatClient(one.url, { locale: 'en-US' });
+      await a.session();
+      await a.say('start');
+      const b = a.sameBrowserOn(apart.url);
+      one.dialogs.delayMs = 300;
+      apart.dialogs.delayMs = 300;
+      const [ra, rb] = await Promise.all([a.say('from one'), b.say('from apart')]);
+      one.dialogs.delayMs = 0;
+      const texts = [ra.text, rb.text];
+      expect(texts.filter((t) => t.includes('#2'))).toHaveLength(2);
+      expect(texts.filter((t) => t.includes('at the same time as another one'))).toHaveLength(1);
+      // The winner's count stands: the next turn is #3 on either process.
+      expect((await b.say('after')).text).toContain('#3');
+    } finally {
+      await apart.stop();
+    }
   });
 
   it('a push stored by one process reaches the page connected to the other', async () => {

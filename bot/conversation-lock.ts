@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../platform/logger';
+import { KeyedLock } from './keyed-lock';
+
+/** Runs work for one conversation at a time. */
+export interface ConversationLock {
+  run<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+export interface RedisConversationLockOptions {
+  /** The process's shared Redis connection (opened on first use). */
+  redis: () => Redis;
+  /** config.REDIS_PREFIX: keys are `${prefix}:turnlock:${conversation}`. */
+  prefix: string;
+  logger: Logger;
+  /** How long a lease lives unless renewed: a crashed holder frees the conversation after this. */
+  leaseMs?: number;
+  /** How long a turn waits for another process's turn of the same conversation. */
+  waitMs?: number;
+  /** A turn renews its lease for at most this long; a hung turn then stops blocking the conversation. */
+  maxHoldMs?: number;
+}
+
+// Renew or release only a lease we still hold (the token is ours), in one step on the server.
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One turn per conversation at a time across every process: turns of this process queue in arrival
+ * order (KeyedLock), and the one at the head takes a Redis lease (`SET NX PX`, renewed while the turn
+ * runs, released only by its holder). So a user's quick double press, or two webhook deliveries
+ * landing on two instances, run one after the other on fresh state instead of one losing its turn.
+ *
+ * The lease is an optimisation of fairness, not the guard of correctness: if Redis is unreachable, or
+ * the wait runs out, the turn runs anyway and the state's eTag (bot/storage.ts) still refuses a
+ * stale save (the user is asked to try again). A holder that crashed frees the conversation when its
+ * lease expires.
+ */
+export class RedisConversationLock implements ConversationLock {
+  private readonly local = new KeyedLock();
+  private readonly leaseMs: number;
+  private readonly waitMs: number;
+  private readonly maxHoldMs: number;
+  private lastWarning = 0;
+
+  constructor(private readonly options: RedisConversationLockOptions) {
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.waitMs = options.waitMs ?? 10_000;
+    this.maxHoldMs = options.maxHoldMs ?? 60_000;
+  }
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.local.run(key, () => this.acrossProcesses(key, work));
+  }
+
+  private async acrossProcesses<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const redisKey = `${this.options.prefix}:turnlock:${key}`;
+    const token = randomUUID();
+    const held = await this.acquire(redisKey, token);
+    if (!held) return work();
+    const started = Date.now();
+    const renewal = setInterval(
+      () => {
+        if (Date.now() - started > this.maxHoldMs) {
+          clearInterval(renewal);
+          return;
+        }
+        this.options
+          .redis()
+          .eval(RENEW, 1, redisKey, token, String(this.leaseMs))
+          .catch((error) => this.warn(error, 'could not renew a conversation lease'));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    renewal.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renewal);
+      await this.options
+        .redis()
+        .eval(RELEASE, 1, redisKey, token)
+        .catch((error) => this.warn(error, 'could not release a conversation lease'));
+    }
+  }
+
+  /** True once the lease is ours; false when Redis fails or another turn holds it past the wait. */
+  private async acquire(redisKey: string, token: string): Promise<boolean> {
+    const deadline = Date.now() + this.waitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ok = await this.options.redis().set(redisKey, token, 'PX', this.leaseMs, 'NX');
+        if (ok === 'OK') return true;
+      } catch (error) {
+        this.warn(error, 'conversation lease unavailable; relying on the state eTag');
+        return false;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.options.logger.warn(
+          { key: redisKey },
+          'waited too long for a conversation lease; running anyway',
+        );
+        return false;
+      }
+      await sleep(Math.min(left, 20 * 2 ** Math.min(attempt, 3)));
+    }
+  }
+
+  private warn(error: unknown, message: string): void {
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.options.logger.warn({ err: error }, message);
+  }
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { RedisConversationLock } from '../../bot/conversation-lock';
+import { createLogger } from '../../platform/logger';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = createLogger('silent');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('conversation lock across processes (Redis lease)', () => {
+  let redis: IORedis;
+  let prefix: string;
+  const clients: IORedis[] = [];
+
+  /** A lock as one process would hold it: its own Redis connection, the shared prefix. */
+  const processLock = (options: { leaseMs?: number; waitMs?: number; url?: string } = {}) => {
+    const client = new IORedis(options.url ?? REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    client.on('error', () => undefined);
+    clients.push(client);
+    return new RedisConversationLock({ redis: () => client, prefix, logger, ...options });
+  };
+
+  /** Work that records how many turns of the key overlap. */
+  const tracker = () => {
+    const state = { active: 0, maxActive: 0, order: [] as string[] };
+    const work = (name: string, ms: number) => async () => {
+      state.active++;
+      state.maxActive = Math.max(state.maxActive, state.active);
+      state.order.push(`start ${name}`);
+      await sleep(ms);
+      state.order.push(`end ${name}`);
+      state.active--;
+      return name;
+    };
+    return { state, work };
+  };
+
+  beforeAll(() => {
+    redis = new IORedis(REDIS_URL);
+  });
+  beforeEach(() => {
+    prefix = `tlock${randomBytes(4).toString('hex')}`;
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    const keys = await redis.keys('tlock*');
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('runs turns of one conversation from two processes one at a time, and other conversations alongside', async () => {
+    const one = processLock();
+    const two = processLock();
+    const { state, work } = tracker();
+    const other = tracker();
+    const results = await Promise.all([
+      one.run('web/c1', work('a', 150)),
+      two.run('web/c1', work('b', 150)),
+      one.run('web/c1', work('c', 50)),
+      two.run('web/c2', other.work('x', 150)),
+      one.run('web/c2', other.work('y', 150)),
+    ]);
+    expect(results).toEqual(['a', 'b', 'c', 'x', 'y']);
+    expect(state.maxActive).toBe(1);
+    expect(other.state.maxActive).toBe(1);
+    // Each turn ran whole before the next began, and the lease is gone afterwards.
+    expect(state.order).toHaveLength(6);
+    for (let i = 0; i < 6; i += 2) expect(state.order[i]!.replace('start', 'end')).toBe(state.order[i + 1]);
+    expect(await redis.exists(`${prefix}:turnlock:web/c1`)).toBe(0);
+  });
+
+  it('renews the lease while a long turn runs, so a second process keeps waiting', async () => {
+    const one = processLock({ leaseMs: 600 });
+    const two = processLock({ leaseMs: 600 });
+    const { state, work } = tracker();
+    await Promise.all([
+      one.run('web/long', work('long', 1500)),
+      sleep(50).then(() => two.run('web/long', work('next', 10))),
+    ]);
+    expect(state.maxActive).toBe(1);
+    expect(state.order).toEqual(['start long', 'end long', 'start next', 'end next']);
+  });
+
+  it('frees a conversation whose holder crashed once the lease expires', async () => {
+    await redis.set(`${prefix}:turnlock:web/crashed`, 'a process that died', 'PX', 300);
+    const lock = processLock();
+    const started = Date.now();
+    await expect(lock.run('web/crashed', async () => 'ran')).resolves.toBe('ran');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('never releases a lease another turn holds now', async () => {
+    const lock = processLock();
+    const key = `${prefix}:turnlock:web/taken-over`;
+    await lock.run('web/taken-over', async () => {
+      // Our lease expired and another process took the conversation meanwhile.
+      await redis.set(key, 'someone else', 'PX', 10_000);
+    });
+    expect(await redis.get(key)).toBe('someone else');
+  });
+
+  it('runs the turn anyway when the wait runs out (the state eTag still guards the save)', async () => {
+    await redis.set(`${prefix}:turnlock:web/stuck`, 'a hung turn', 'PX', 60_000);
+    const lock = processLock({ waitMs: 200 });
+    await expect(lock.run('web/stuck', async () => 'ran')).resolves.toBe('ran');
+  });
+
+  it('runs turns when Redis is unreachable, one at a time within the process', async () => {
+    const lock = processLock({ url: 'redis://127.0.0.1:1' });
+    const { state, work } = tracker();
+    await expect(
+      Promise.all([lock.run('web/c', work('a', 30)), lock.run('web/c', work('b', 30))]),
+    ).resolves.toEqual(['a', 'b']);
+    expect(state.maxActive).toBe(1);
+  });
+});
