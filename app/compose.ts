@@ -32,6 +32,7 @@ export async function buildContext(
     categories: config.TICKET_CATEGORIES,
     ratingWindowDays: config.RATING_WINDOW_DAYS,
     ratingReminderHours: config.RATING_REMINDER_HOURS,
+    retentionDays: config.RETENTION_DAYS,
     now,
     scrypt: options.scrypt,
     codes: { secret: config.APP_SECRET },

@@ -11,6 +11,7 @@ import type {
   TicketSweeps,
 } from '../services/contracts';
 import type { Database } from '../services/db/database';
+import type { RetentionPurge } from '../services/retention';
 
 /** Every domain service, built once per process over one database. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   tickets: TicketService;
   staffTickets: StaffTicketService;
   sweeps: TicketSweeps;
+  /** Purge of transient rows (codes, links, sent outbox rows, ...); absent where no worker runs (dialog tests). */
+  retention?: RetentionPurge;
 }
 
 /** What the composition root hands to the bot, the HTTP modules and the workers. */

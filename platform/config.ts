@@ -137,6 +137,7 @@ const envSchema = z
     OUTBOX_BATCH: int(200, 1, 5000),
     JOB_ATTEMPTS: int(8, 1, 50),
     JOB_BACKOFF_MS: int(2000, 1, 3_600_000),
+    RETENTION_DAYS: int(30, 1, 3650),
   })
   .superRefine((env, ctx) => {
     const need = (condition: string, names: (keyof typeof env)[]) => {

@@ -1,5 +1,6 @@
 import { type AccountServicesOptions, createAccountServices } from './account-services';
 import type { Database } from './db/database';
+import { DbRetention } from './retention';
 import { DbStaffTicketService } from './staff-tickets';
 import { DbTicketSweeps } from './sweeps';
 import { DbTicketService } from './tickets';
@@ -8,12 +9,14 @@ export interface ServiceOptions extends AccountServicesOptions {
   categories: string[];
   ratingWindowDays: number;
   ratingReminderHours: number;
+  /** RETENTION_DAYS (default 30): how long transient rows stay (services/retention.ts). */
+  retentionDays?: number;
   now: () => Date;
 }
 
 /** Every domain service over one database: what the composition root hands to the bot, the API and the workers. */
 export function createServices(db: Database, options: ServiceOptions) {
-  const { now, categories, ratingWindowDays, ratingReminderHours } = options;
+  const { now, categories, ratingWindowDays, ratingReminderHours, retentionDays } = options;
   const accountSide = createAccountServices(db, options);
   return {
     accounts: accountSide.accounts,
@@ -24,5 +27,6 @@ export function createServices(db: Database, options: ServiceOptions) {
     tickets: new DbTicketService(db, { categories, ratingWindowDays, now }),
     staffTickets: new DbStaffTicketService(db, { ratingWindowDays, now }),
     sweeps: new DbTicketSweeps(db, { ratingWindowDays, ratingReminderHours, now }),
+    retention: new DbRetention(db, { retentionDays, now }),
   };
 }

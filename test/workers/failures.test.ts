@@ -98,7 +98,7 @@ describe('scheduled sweeps', () => {
     await h.stop();
   });
 
-  test('the three job schedulers exist once, however many workers start', async () => {
+  test('the four job schedulers exist once, however many workers start', async () => {
     const second = await h.start({ relay: false });
     const connection = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue(SWEEP_QUEUE, { connection, prefix: h.prefix });
@@ -108,12 +108,41 @@ describe('scheduled sweeps', () => {
         'auto-close',
         'queue-milestones',
         'rating-reminders',
+        'retention',
       ]);
+      // The purge runs daily at a fixed hour, not at every start.
+      expect(schedulers.find((s) => s.key === 'retention')).toMatchObject({
+        pattern: '30 3 * * *',
+        tz: 'Asia/Shanghai',
+      });
     } finally {
       await queue.close();
       connection.disconnect();
       await second.stop();
     }
+  });
+
+  test('retention: a tick deletes transient rows past their window and keeps the rest', async () => {
+    await h.db.query(
+      `insert into inbound_seen (key, created_at) values ('retention-old', now() - interval '3 days'),
+         ('retention-new', now() - interval '1 hour')`,
+    );
+    const connection = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(SWEEP_QUEUE, { connection, prefix: h.prefix });
+    try {
+      const job = await queue.add('retention', {});
+      await eventually(async () => (await job.getState()) === 'completed', 'the retention tick');
+      const done = await queue.getJob(job.id!);
+      expect(done?.returnvalue).toMatchObject({ sweep: 'retention', count: expect.any(Number) });
+      expect(done!.returnvalue.count).toBeGreaterThanOrEqual(1);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    const { rows } = await h.db.query<{ key: string }>(
+      `select key from inbound_seen where key like 'retention-%' order by key`,
+    );
+    expect(rows.map((r) => r.key)).toEqual(['retention-new']);
   });
 
   test('auto-close: a resolved ticket past the rating window closes and the customer hears it', async () => {
