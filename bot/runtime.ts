@@ -11,7 +11,7 @@ import { type RateLimiter, RedisRateLimiter } from './rate-limit';
 import { RendererRegistry } from './render';
 import { type BotStates, createStates } from './state';
 import { DbStorage } from './storage';
-import { pruneInboundSeen, TurnPipeline } from './turns';
+import { TurnPipeline } from './turns';
 
 export type ResumeEvent = { kind: 'signed_in' | 'password_changed' | 'password_reset' };
 
@@ -77,8 +77,6 @@ export interface BotRuntimeOptions {
   modules?: HttpModule[];
 }
 
-const PRUNE_EVERY_MS = 60 * 60 * 1000;
-
 /** Builds the bot over the app context: state on the database, the dialogs, every enabled channel. */
 export async function createBotRuntime(
   ctx: AppContext,
@@ -119,13 +117,6 @@ export async function createBotRuntime(
     if (plugin.enabled(ctx.config)) channels.set(plugin.channel, await plugin.create(core));
   }
 
-  const prune = setInterval(() => {
-    pruneInboundSeen(ctx.db).catch((error) =>
-      ctx.logger.warn({ err: error }, 'could not prune inbound_seen'),
-    );
-  }, PRUNE_EVERY_MS);
-  prune.unref();
-
   return {
     core,
     modules: [...[...channels.values()].flatMap((c) => c.modules), ...(options.modules ?? [])],
@@ -155,7 +146,6 @@ export async function createBotRuntime(
     rateLimiter,
 
     async stop() {
-      clearInterval(prune);
       for (const instance of [...channels.values()].reverse()) await instance.stop?.();
       const connection = runtimeRedis;
       runtimeRedis = undefined;

@@ -102,12 +102,3 @@ export class TurnPipeline {
     }
   }
 }
-
-/** Inbound ids are kept at least a day (WeCom retries within seconds, Teams within a minute). */
-export async function pruneInboundSeen(db: Queryable, olderThanHours = 48): Promise<number> {
-  const { rowCount } = await db.query(
-    `delete from inbound_seen where created_at < now() - make_interval(hours => $1::int)`,
-    [olderThanHours],
-  );
-  return rowCount;
-}
