@@ -23,8 +23,8 @@ export interface Services {
   tickets: TicketService;
   staffTickets: StaffTicketService;
   sweeps: TicketSweeps;
-  /** Purge of transient rows (codes, links, sent outbox rows, ...); absent where no worker runs (dialog tests). */
-  retention?: RetentionPurge;
+  /** Purge of transient rows (codes, links, sent outbox rows, ...). */
+  retention: RetentionPurge;
 }
 
 /** What the composition root hands to the bot, the HTTP modules and the workers. */

@@ -12,13 +12,10 @@ import { HelpdeskDialogs } from '../../dialogs';
 import type { Reply } from '../../dialogs/replies';
 import { replyOf } from '../../dialogs/say';
 import { loadConfig } from '../../platform/config';
-import { createAccountServices } from '../../services/account-services';
+import { createServices } from '../../services';
 import type { StaffActor } from '../../services/contracts';
 import type { Database } from '../../services/db/database';
 import { TEST_SCRYPT } from '../../services/passwords';
-import { DbStaffTicketService } from '../../services/staff-tickets';
-import { DbTicketSweeps } from '../../services/sweeps';
-import { DbTicketService } from '../../services/tickets';
 
 /**
  * Dialog tests without HTTP: botbuilder's TestAdapter and MemoryStorage around the real
@@ -29,17 +26,13 @@ import { DbTicketService } from '../../services/tickets';
 export const CATEGORIES = ['account', 'billing', 'technical', 'other'];
 
 export function buildServices(db: Database, now: () => Date): Services {
-  const accounts = createAccountServices(db, { now, scrypt: TEST_SCRYPT });
-  return {
-    accounts: accounts.accounts,
-    organizations: accounts.organizations,
-    identities: accounts.identities,
-    staff: accounts.staff,
-    bindings: accounts.bindings,
-    tickets: new DbTicketService(db, { categories: CATEGORIES, now }),
-    staffTickets: new DbStaffTicketService(db, { now }),
-    sweeps: new DbTicketSweeps(db, { now }),
-  };
+  return createServices(db, {
+    categories: CATEGORIES,
+    ratingWindowDays: 7,
+    ratingReminderHours: 24,
+    now,
+    scrypt: TEST_SCRYPT,
+  });
 }
 
 export interface BotTurn {
