@@ -12,13 +12,16 @@ describe('Teams endpoint timing and errors (no app id: local mode)', () => {
   let url = '';
   let turnDone = false;
   let behaviour: 'slow' | 'throw' | 'fast' = 'fast';
+  // A slow turn runs until the test lets it go, so "answered before the turn finished" needs no clock.
+  let releaseTurn: () => void = () => undefined;
+  let turnGate = Promise.resolve();
   const endpoint = createTeamsEndpoint({
     adapter: createTeamsAdapter(loadConfig({ CHANNELS: 'teams' }), createLogger('silent')),
     logger: createLogger('silent'),
     answerWithinMs: 200,
     logic: async () => {
       if (behaviour === 'throw') throw new Error('secret internals: db password hunter2');
-      if (behaviour === 'slow') await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (behaviour === 'slow') await turnGate;
       turnDone = true;
     },
   });
@@ -37,6 +40,9 @@ describe('Teams endpoint timing and errors (no app id: local mode)', () => {
   });
   beforeEach(() => {
     turnDone = false;
+    turnGate = new Promise<void>((resolve) => {
+      releaseTurn = resolve;
+    });
   });
 
   const post = (body: unknown) =>
@@ -56,13 +62,12 @@ describe('Teams endpoint timing and errors (no app id: local mode)', () => {
     recipient: { id: '28:b' },
   };
 
-  it('answers a slow turn in time and lets it finish in the background', async () => {
+  it('answers a slow turn before it finishes and lets it finish in the background', async () => {
     behaviour = 'slow';
-    const started = Date.now();
     const res = await post(activity);
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(900);
     expect(turnDone).toBe(false);
+    releaseTurn();
     await endpoint.stop();
     expect(turnDone).toBe(true);
   });
