@@ -3,11 +3,11 @@ import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { AppContext } from '../app/context';
 import type { HttpModule, ReadinessCheck } from '../http/server';
 import type { Config } from '../platform/config';
+import { createRedisRateLimiter, type RequestLimit, requestLimit } from '../platform/rate-limit';
 import { createRedis } from '../platform/redis';
 import type { ChatChannel } from '../services/contracts';
 import { RedisConversationLock } from './conversation-lock';
 import { type DialogRunner, HelpdeskBot } from './handler';
-import { type RateLimiter, RedisRateLimiter } from './rate-limit';
 import { RendererRegistry } from './render';
 import { type BotStates, createStates } from './state';
 import { DbStorage } from './storage';
@@ -25,7 +25,7 @@ export interface BotRuntime {
    * A rate limiter shared by every process (Redis, under REDIS_PREFIX), for the bot's own endpoints and
    * the secret pages. Optional in the contract: callers fall back to a per-process limiter.
    */
-  rateLimiter?(name: string, max: number, windowSeconds: number): RateLimiter;
+  rateLimiter?(name: string, max: number, windowSeconds: number): RequestLimit;
   stop(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export interface BotCore {
   states: BotStates;
   /** Channel renderers by botbuilder channel id; plugins register theirs. */
   renderers: RendererRegistry;
-  rateLimiter(name: string, max: number, windowSeconds: number): RateLimiter;
+  rateLimiter(name: string, max: number, windowSeconds: number): RequestLimit;
 }
 
 /** A running channel: its HTTP endpoints and how to start a proactive turn on a stored reference. */
@@ -107,9 +107,13 @@ export async function createBotRuntime(
     bot,
     lock,
   });
-  const rateLimiter = (name: string, max: number, windowSeconds: number): RateLimiter => {
-    return new RedisRateLimiter(redis(), `${ctx.config.REDIS_PREFIX}:ratelimit:${name}`, max, windowSeconds);
-  };
+  const limiter = createRedisRateLimiter({
+    redis,
+    prefix: `${ctx.config.REDIS_PREFIX}:ratelimit`,
+    logger: ctx.logger,
+  });
+  const rateLimiter = (name: string, max: number, windowSeconds: number): RequestLimit =>
+    requestLimit(limiter, name, max, windowSeconds);
   const core: BotCore = { ctx, pipeline, states, renderers: new RendererRegistry(), rateLimiter };
 
   const channels = new Map<ChatChannel, ChannelInstance>();
@@ -147,6 +151,7 @@ export async function createBotRuntime(
 
     async stop() {
       for (const instance of [...channels.values()].reverse()) await instance.stop?.();
+      await limiter.close(); // later hits fail open instead of reopening the connection
       const connection = runtimeRedis;
       runtimeRedis = undefined;
       await connection?.quit().catch(() => connection.disconnect());

@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import type { HttpModule } from '../../http/server';
 import { resolveLocale } from '../../i18n';
 import type { Logger } from '../../platform/logger';
-import type { RateLimiter } from '../rate-limit';
+import type { RequestLimit } from '../../platform/rate-limit';
 import { renderWebActivity, type WebMessage } from '../render/web';
 import type { TurnOutcome, TurnPipeline } from '../turns';
 import { WEB_BOT_ID, type WebChatAdapter, webConversationId } from './adapter';
@@ -25,7 +25,7 @@ export interface WebChatRoutesDeps {
   /** Read at request time: the server fills it in once it listens. */
   publicBaseUrl: () => string;
   devTools: boolean;
-  limits: { messages: RateLimiter; uploads: RateLimiter };
+  limits: { messages: RequestLimit; uploads: RequestLimit };
   /** Open server-sent-event streams, ended when the bot stops. */
   streams: Set<Response>;
   keepAliveMs?: number;
@@ -160,7 +160,7 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     }
     const limit = await deps.limits.messages.hit(chatUserId);
     if (!limit.allowed) {
-      res.set('Retry-After', String(limit.retryAfterSeconds)).status(429).json({ error: 'rate_limited' });
+      res.set('Retry-After', String(limit.resetSeconds)).status(429).json({ error: 'rate_limited' });
       return;
     }
     const clientId = typeof body.id === 'string' && CLIENT_ID.test(body.id) ? body.id : undefined;
@@ -198,7 +198,7 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
       }
       const limit = await deps.limits.uploads.hit(chatUserId);
       if (!limit.allowed) {
-        res.set('Retry-After', String(limit.retryAfterSeconds)).status(429).json({ error: 'rate_limited' });
+        res.set('Retry-After', String(limit.resetSeconds)).status(429).json({ error: 'rate_limited' });
         return;
       }
       res.locals.chatUserId = chatUserId;

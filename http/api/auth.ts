@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../app/context';
+import type { RateLimitDecision, RateLimiter } from '../../platform/rate-limit';
 import type { StaffActor } from '../../services/contracts';
 import { ApiProblem } from './problems';
-import { type RateLimitDecision, type RateLimiter, tokenSubject } from './rate-limit';
 import type { Role } from './registry';
 
 export interface RateLimits {
@@ -28,6 +29,10 @@ export function actorOf(res: Response): StaffActor {
   if (!actor) throw new ApiProblem('unauthenticated', 'Authentication required.');
   return actor;
 }
+
+/** Rate-limit subjects never hold a token itself: a bearer token is reduced to a short hash first. */
+export const tokenSubject = (token: string) =>
+  `t:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
 
 const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 

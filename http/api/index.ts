@@ -2,11 +2,11 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../../app/context';
+import { createRedisRateLimiter, type RateLimiter } from '../../platform/rate-limit';
 import type { HttpModule } from '../server';
 import { authenticate, DEFAULT_RATE_LIMITS, limitByAddress, type RateLimits } from './auth';
 import { renderDocsPage } from './docs-page';
 import { buildOpenApi, type OpenApiDocument } from './openapi';
-import { createRedisRateLimiter, type RateLimiter } from './rate-limit';
 import type { RouteSpec } from './registry';
 import { jsonBody, mountRoutes, notFoundOrMethod, problemHandler, requireJson } from './router';
 import { accountRoutes } from './routes/accounts';
@@ -50,8 +50,8 @@ export function createStaffApi(ctx: AppContext, options: StaffApiOptions = {}): 
   const limiter =
     options.limiter ??
     createRedisRateLimiter({
-      url: ctx.config.REDIS_URL,
-      prefix: ctx.config.REDIS_PREFIX,
+      redis: ctx.config.REDIS_URL,
+      prefix: `${ctx.config.REDIS_PREFIX}:rl`,
       logger: ctx.logger,
     });
   const router = express.Router();

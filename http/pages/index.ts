@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../../app/context';
-import { MemoryRateLimiter } from '../../bot/rate-limit';
 import type { BotRuntime } from '../../bot/runtime';
+import { createMemoryRateLimiter, requestLimit } from '../../platform/rate-limit';
 import type { HttpModule } from '../server';
 import { CsrfGuard } from './csrf';
 import { mountChangePassword, mountForgotPassword, mountSignIn } from './flows';
@@ -25,8 +25,9 @@ export function createPages(
   options: PagesOptions = {},
 ): HttpModule {
   // Shared by every process when the bot offers its Redis limiter; per process otherwise.
+  const perProcess = createMemoryRateLimiter();
   const limiter = (name: string, max: number, windowSeconds: number) =>
-    bot.rateLimiter?.(name, max, windowSeconds) ?? new MemoryRateLimiter(max, windowSeconds);
+    bot.rateLimiter?.(name, max, windowSeconds) ?? requestLimit(perProcess, name, max, windowSeconds);
   const kit = new PageKit(
     ctx,
     bot,

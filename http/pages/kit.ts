@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '../../app/context';
-import type { RateLimiter } from '../../bot/rate-limit';
 import type { BotRuntime, ResumeEvent } from '../../bot/runtime';
 import { errorMessage } from '../../dialogs/errors';
 import { hasMessage, resolveLocale, t } from '../../i18n';
+import type { RequestLimit } from '../../platform/rate-limit';
 import type { ChatChannel, WebTokenPurpose } from '../../services/contracts';
 import { isDomainError } from '../../services/errors';
 import type { CsrfGuard } from './csrf';
@@ -30,7 +30,7 @@ export class PageKit {
     readonly ctx: AppContext,
     readonly bot: Pick<BotRuntime, 'resume'>,
     readonly csrf: CsrfGuard,
-    private readonly limits: { get: RateLimiter; post: RateLimiter },
+    private readonly limits: { get: RequestLimit; post: RequestLimit },
   ) {}
 
   /** ?lang= or the form's lang field, else the browser's Accept-Language; zh-CN by default. */
@@ -54,13 +54,13 @@ export class PageKit {
     const limiter = req.method === 'POST' ? this.limits.post : this.limits.get;
     const result = await limiter.hit(req.ip ?? 'unknown');
     if (result.allowed) return true;
-    res.set('Retry-After', String(result.retryAfterSeconds));
+    res.set('Retry-After', String(result.resetSeconds));
     this.send(res, 429, {
       locale,
       titleKey: 'pages.rate_limited.title',
       intro: [
         t(locale, 'pages.rate_limited.text', {
-          minutes: Math.max(1, Math.ceil(result.retryAfterSeconds / 60)),
+          minutes: Math.max(1, Math.ceil(result.resetSeconds / 60)),
         }),
       ],
       tone: 'problem',
