@@ -133,7 +133,7 @@ const envSchema = z
 
     // Workers.
     WORKER_CONCURRENCY: int(8, 1, 256),
-    OUTBOX_POLL_MS: int(250, 10, 60_000),
+    OUTBOX_POLL_MS: int(1000, 10, 60_000),
     OUTBOX_BATCH: int(200, 1, 5000),
     JOB_ATTEMPTS: int(8, 1, 50),
     JOB_BACKOFF_MS: int(2000, 1, 3_600_000),

@@ -153,15 +153,24 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
     batch: config.OUTBOX_BATCH,
     now: ctx.now,
   });
+  let unlisten: (() => Promise<void>) | undefined;
   if (options.relay !== false) {
     relay.start();
     // Redis is back: relay what waited at once rather than at the end of the relay's back-off.
     relayConnection.on('ready', () => relay.wake());
+    // A committed outbox row wakes the relay at once (migration 003's NOTIFY); the poll is the safety net.
+    unlisten = await ctx.db
+      .listen('outbox', () => relay.wake())
+      .catch((error) => {
+        log.warn({ err: error }, 'workers: cannot LISTEN for outbox rows; relaying on the poll only');
+        return undefined;
+      });
   }
 
   return {
     relayNow: () => relay.runOnce(),
     async crash() {
+      await unlisten?.();
       await relay.stop();
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
       connection.disconnect();
@@ -169,6 +178,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
       await senders.close();
     },
     async stop() {
+      await unlisten?.();
       await relay.stop();
       // close() waits for running jobs to finish: a send in progress completes and is recorded.
       await Promise.all(workers.map((w) => w.close()));

@@ -18,7 +18,20 @@ export interface Database extends Queryable {
   readonly driver: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered when the notifying transaction commits).
+   * Resolves, once listening, with the function that stops. On a server a lost connection is
+   * re-established in the background and `onNotify` is called once when it is back (notifications
+   * sent meanwhile are lost), so a listener keeps a slower poll as its safety net.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** LISTEN takes an identifier, not a parameter: only plain lowercase names are accepted. */
+export function checkChannelName(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid notification channel: ${channel}`);
+  return channel;
 }
 
 /** Returns the only row, or undefined. */

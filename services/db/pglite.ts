@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './database';
+import { checkChannelName, type Database, type Queryable, type QueryResult } from './database';
 
 const parsers = {
   [types.INT8]: (v: string) => Number(v),
@@ -29,6 +29,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     query: base.query,
     exec: base.exec,
     transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    async listen(channel, onNotify) {
+      const unlisten = await pg.listen(checkChannelName(channel), () => onNotify());
+      return () => unlisten();
+    },
     close: () => pg.close(),
   };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database';
+import { checkChannelName, type Database, type Queryable, type QueryResult } from './database';
 
 const typeParsers = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -28,6 +28,8 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   const client = await pool.connect();
   client.release();
   const base = wrap(pool);
+  // Open LISTEN connections, ended by close() (a dropped database must not leave one reconnecting).
+  const listeners = new Set<() => Promise<void>>();
   return {
     driver: 'postgres',
     query: base.query,
@@ -46,6 +48,73 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
         conn.release();
       }
     },
-    close: () => pool.end(),
+    async listen(channel, onNotify) {
+      const stop = await listenOn(url, checkChannelName(channel), onNotify);
+      const once = async () => {
+        listeners.delete(once);
+        await stop();
+      };
+      listeners.add(once);
+      return once;
+    },
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await pool.end();
+    },
+  };
+}
+
+const RECONNECT_MS = 1000;
+
+/**
+ * LISTEN on a connection of its own (outside the pool, which it would otherwise hold forever). When
+ * that connection drops, a new one is made after a second, and `onNotify` is called once it listens
+ * again, for whatever was announced while it was away.
+ */
+async function listenOn(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  let current: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    current = client;
+    const lost = () => {
+      if (stopped || current !== client) return;
+      current = undefined;
+      client.end().catch(() => undefined);
+      retry = setTimeout(() => {
+        retry = undefined;
+        connect().then(onNotify, lost);
+      }, RECONNECT_MS);
+      retry.unref();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${channel}`);
+    } catch (error) {
+      lost();
+      throw error;
+    }
+  };
+
+  try {
+    await connect();
+  } catch (error) {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    throw error;
+  }
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    const client = current;
+    current = undefined;
+    await client?.end().catch(() => undefined);
   };
 }

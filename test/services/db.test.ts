@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../services/db/database';
 import { migrate } from '../../services/db/migrate';
 import { migrations } from '../../services/db/migrations';
 import { openDatabase } from '../../services/db/open';
+import { enqueue } from '../../services/events';
 import { createTestDatabase, drivers } from '../support/db';
 
 const TABLES = [
@@ -101,6 +102,42 @@ describe.each(drivers)('data layer [%s]', (driver) => {
     }
   });
 
+  it('announces committed outbox rows on channel "outbox" (one NOTIFY per insert), none for a rollback', async () => {
+    const test = await createTestDatabase(driver);
+    try {
+      let heard = 0;
+      const stop = await test.db.listen('outbox', () => heard++);
+      await test.db.transaction(async (tx) => {
+        await enqueue(tx, {
+          topic: 'staff.ticket_waiting',
+          ticketId: '00000000-0000-4000-8000-000000000001',
+        });
+      });
+      await waitFor(() => heard === 1, 'the NOTIFY of a committed row');
+      await test.db
+        .transaction(async (tx) => {
+          await enqueue(tx, {
+            topic: 'staff.ticket_waiting',
+            ticketId: '00000000-0000-4000-8000-000000000002',
+          });
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      // A marker after the rollback: once it is heard, the rolled-back insert would have been heard too.
+      await test.db.query(`select pg_notify('outbox', 'marker')`);
+      await waitFor(() => heard === 2, 'the marker');
+      await stop();
+      await test.db.query(`select pg_notify('outbox', 'after stop')`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toBe(2);
+      await expect(test.db.listen('outbox; drop table outbox', () => undefined)).rejects.toThrow(
+        /invalid notification channel/,
+      );
+    } finally {
+      await test.drop();
+    }
+  });
+
   it('recognizes a unique violation by either driver', async () => {
     const test = await createTestDatabase(driver);
     try {
@@ -137,6 +174,24 @@ describe('embedded database on disk', () => {
 
 if (process.env.TEST_DATABASE_URL) {
   describe('Postgres server', () => {
+    it('listens again after its connection is cut, and says so once so nothing waits for the poll', async () => {
+      const test = await createTestDatabase('postgres');
+      try {
+        let heard = 0;
+        await test.db.listen('outbox', () => heard++);
+        const { rows } = await test.db.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+            where datname = current_database() and query ilike 'listen outbox%'`,
+        );
+        expect(rows[0]!.n).toBe(1);
+        await waitFor(() => heard === 1, 'the catch-up call after reconnecting', 10_000);
+        await test.db.query(`select pg_notify('outbox', '')`);
+        await waitFor(() => heard === 2, 'a NOTIFY on the new connection');
+      } finally {
+        await test.drop();
+      }
+    });
+
     it('lets two processes migrate the same database at once without error', async () => {
       const test = await createTestDatabase('postgres', { migrate: false });
       try {
@@ -147,4 +202,12 @@ if (process.env.TEST_DATABASE_URL) {
       }
     });
   });
+}
+
+async function waitFor(probe: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

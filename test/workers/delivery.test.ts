@@ -238,6 +238,35 @@ async function eventuallyMail(smtp: FakeSmtp, to: string, n: number) {
   return smtp.messages.filter((m) => m.to.includes(to));
 }
 
+describe.each(drivers)('outbox relay wake-up [%s]', (driver) => {
+  let h: Harness;
+  beforeAll(async () => {
+    // A poll far longer than the waits below: only the NOTIFY of a committed row can wake the relay.
+    h = await createHarness({ driver, env: { OUTBOX_POLL_MS: '60000' } });
+    await h.start();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  test('a committed change is relayed at once, not at the next poll', async () => {
+    const inbox = (chatUserId: string) =>
+      count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [chatUserId]);
+    const customer = await customerWith(h, { reply: 'chat' });
+    const ticket = await fileTicket(h, customer);
+    const staff = await staffMember(h);
+    await h.ctx.services.staffTickets.accept(staff, ticket.id);
+    // The first delivery proves the relay's opening pass is over; from here on it sleeps 60 s.
+    await eventually(async () => (await inbox(customer.chat.chatUserId)) === 1, 'the first delivery');
+    await h.ctx.services.staffTickets.reply(staff, ticket.id, 'Please restart the printer.');
+    await eventually(
+      async () => (await inbox(customer.chat.chatUserId)) === 2,
+      'the second delivery',
+      15_000,
+    );
+  });
+});
+
 describe('Alibaba Cloud SMS', () => {
   let h: Harness;
   let sms: FakeSms;
