@@ -25,6 +25,8 @@ export interface RedisConversationLockOptions {
 // Renew or release only a lease we still hold (the token is ours), in one step on the server.
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// Hands a lease from one of our finished turns (whose release failed) straight to the next turn.
+const TAKE_OVER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return nil end`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,6 +47,12 @@ export class RedisConversationLock implements ConversationLock {
   private readonly waitMs: number;
   private readonly maxHoldMs: number;
   private lastWarning = 0;
+  /**
+   * Leases of turns of this process that have finished but whose release did not reach Redis (a
+   * command timeout on a busy process): the next turn of the conversation takes them over instead of
+   * waiting for them to expire.
+   */
+  private readonly unreleased = new Map<string, string>();
 
   constructor(private readonly options: RedisConversationLockOptions) {
     this.leaseMs = options.leaseMs ?? 15_000;
@@ -83,7 +91,11 @@ export class RedisConversationLock implements ConversationLock {
       await this.options
         .redis()
         .eval(RELEASE, 1, redisKey, token)
-        .catch((error) => this.warn(error, 'could not release a conversation lease'));
+        .catch((error) => {
+          if (this.unreleased.size >= 1000) this.unreleased.clear(); // expired by now, or soon
+          this.unreleased.set(redisKey, token);
+          this.warn(error, 'could not release a conversation lease');
+        });
     }
   }
 
@@ -94,6 +106,14 @@ export class RedisConversationLock implements ConversationLock {
       try {
         const ok = await this.options.redis().set(redisKey, token, 'PX', this.leaseMs, 'NX');
         if (ok === 'OK') return true;
+        const stale = this.unreleased.get(redisKey);
+        if (stale !== undefined) {
+          this.unreleased.delete(redisKey);
+          const taken = await this.options
+            .redis()
+            .eval(TAKE_OVER, 1, redisKey, stale, token, String(this.leaseMs));
+          if (taken === 'OK') return true;
+        }
       } catch (error) {
         this.warn(error, 'conversation lease unavailable; relying on the state eTag');
         return false;

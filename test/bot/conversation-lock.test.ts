@@ -99,6 +99,32 @@ describe('conversation lock across processes (Redis lease)', () => {
     expect(await redis.get(key)).toBe('someone else');
   });
 
+  it('hands the lease of a turn whose release got lost straight to the next turn of this process', async () => {
+    const client = new IORedis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    clients.push(client);
+    // Fault injection on a real connection: the first release times out, as on a busy process.
+    let releases = 0;
+    const flaky = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property === 'eval')
+          return (script: string, ...args: unknown[]) => {
+            if (script.includes("'del'") && ++releases === 1)
+              return Promise.reject(new Error('Command timed out'));
+            return (target.eval as (...a: unknown[]) => Promise<unknown>)(script, ...args);
+          };
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const lock = new RedisConversationLock({ redis: () => flaky, prefix, logger, waitMs: 5000 });
+    await lock.run('web/lost', async () => 'first');
+    expect(await redis.exists(`${prefix}:turnlock:web/lost`)).toBe(1);
+    const started = Date.now();
+    await expect(lock.run('web/lost', async () => 'second')).resolves.toBe('second');
+    // Without the hand-over it would have waited out the 5 s wait.
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(await redis.exists(`${prefix}:turnlock:web/lost`)).toBe(0);
+  });
+
   it('runs the turn anyway when the wait runs out (the state eTag still guards the save)', async () => {
     await redis.set(`${prefix}:turnlock:web/stuck`, 'a hung turn', 'PX', 60_000);
     const lock = processLock({ waitMs: 200 });
