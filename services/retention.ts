@@ -31,8 +31,7 @@ const DAY_MS = 24 * HOUR_MS;
  * - verification_codes, web_tokens: 1 day after they expired (codes live 10 minutes, links 10
  *   minutes; a used or replaced one has expired by then too). The code rate limit only counts the
  *   last hour, so nothing it needs goes.
- * - inbound_seen: 2 days (WeCom retries within seconds, Teams within a minute; the bot's hourly prune
- *   uses the same 48 hours).
+ * - inbound_seen: 2 days (WeCom retries within seconds, Teams within a minute).
  * - idempotency_keys: 2 days (a key is replayed for 24 hours, http/api/idempotency.ts).
  * - outbox: rows dispatched more than RETENTION_DAYS ago. A row not yet dispatched is never touched:
  *   it is a notification still on its way. A secret still in a row goes with it.
