@@ -4,7 +4,7 @@ import type { AppContext } from '../app/context';
 import type { HttpModule, ReadinessCheck } from '../http/server';
 import type { Config } from '../platform/config';
 import { createRedisRateLimiter, type RequestLimit, requestLimit } from '../platform/rate-limit';
-import { createRedis } from '../platform/redis';
+import { closeRedis, createRedis } from '../platform/redis';
 import type { ChatChannel } from '../services/contracts';
 import { RedisConversationLock } from './conversation-lock';
 import { type DialogRunner, HelpdeskBot } from './handler';
@@ -154,7 +154,7 @@ export async function createBotRuntime(
       await limiter.close(); // later hits fail open instead of reopening the connection
       const connection = runtimeRedis;
       runtimeRedis = undefined;
-      await connection?.quit().catch(() => connection.disconnect());
+      if (connection) await closeRedis(connection);
     },
   };
 }

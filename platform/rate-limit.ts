@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger';
-import { createRedis } from './redis';
+import { closeRedis, createRedis } from './redis';
 
 /**
  * Fixed-window request counters: at most `limit` hits per window of `windowSeconds` for one subject
@@ -139,7 +139,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       closed = true;
       const connection = own;
       own = undefined;
-      if (connection) await connection.quit().catch(() => connection.disconnect());
+      if (connection) await closeRedis(connection);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { AppContext } from '../app/context';
-import { createRedis } from '../platform/redis';
+import { closeRedis, createRedis } from '../platform/redis';
 import { processDelivery } from './deliver';
 import { OutboxRelay } from './outbox-relay';
 import { processEvent } from './process-event';
@@ -188,7 +188,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
         ),
       );
       await senders.close();
-      await Promise.all([connection, relayConnection].map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all([connection, relayConnection].map((c) => closeRedis(c)));
     },
   };
 }

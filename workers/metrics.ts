@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../platform/config';
-import { createRedis } from '../platform/redis';
+import { closeRedis, createRedis } from '../platform/redis';
 import { ALL_QUEUES } from './queues';
 
 export interface FailedJob {
@@ -65,7 +65,7 @@ export class JobsInspector {
 
   async close(): Promise<void> {
     await Promise.all(this.queues.map((q) => q.close()));
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    await closeRedis(this.connection);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Activity } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../platform/logger';
-import { createRedis } from '../../platform/redis';
+import { closeRedis, createRedis } from '../../platform/redis';
 import type { Queryable } from '../../services/db/database';
 
 /** A stored message for a web chat user, waiting for (or already sent to) a browser. */
@@ -108,7 +108,7 @@ export class WebChatPush {
     this.subscriber = undefined;
     this.publisher = undefined;
     this.subscribing = undefined;
-    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(clients.map((c) => closeRedis(c)));
   }
 
   private redis(): Redis {

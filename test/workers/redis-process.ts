@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import IORedis from 'ioredis';
+import { closeRedis } from '../../platform/redis';
 
 /**
  * A private redis-server for fault tests, on a free port, without persistence: the shared Redis on
@@ -54,7 +55,7 @@ async function ping(url: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    client.disconnect();
+    await closeRedis(client);
   }
 }
 
