@@ -54,11 +54,11 @@ describe('failing sender', () => {
     await eventually(async () => (await inspector.failedCounts()).total === 1, 'the failed job', 30_000);
     expect(smtp.refusals).toHaveLength(4);
     const gaps = smtp.refusals.slice(1).map((t, i) => t - smtp.refusals[i]!);
-    // 200, 400, 800 ms (each -20% jitter at most, plus scheduling).
+    // Each retry waited its back-off: 200, 400, 800 ms less 20% jitter at most. Only lower bounds: on a
+    // loaded machine any gap may be longer (test/workers/queues.test.ts checks the growth itself).
     expect(gaps[0]).toBeGreaterThanOrEqual(150);
     expect(gaps[1]).toBeGreaterThanOrEqual(300);
     expect(gaps[2]).toBeGreaterThanOrEqual(600);
-    expect(gaps[2]!).toBeGreaterThan(gaps[0]!);
 
     const [failed] = await inspector.failedJobs();
     expect(failed).toMatchObject({ queue: 'send-email', attemptsMade: 4, name: 'ticket.accepted' });
