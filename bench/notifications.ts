@@ -220,7 +220,6 @@ async function main(): Promise<void> {
       CHANNELS: 'web',
       SMS_PROVIDER: 'log',
       WORKER_CONCURRENCY: String(CONCURRENCY),
-      OUTBOX_POLL_MS: process.env.OUTBOX_POLL_MS ?? '50',
       OUTBOX_BATCH: process.env.OUTBOX_BATCH ?? '500',
     });
     const logger = createLogger('warn');
