@@ -236,17 +236,26 @@ describe.each(drivers)('web chat endpoints [%s]', (driver) => {
       await workerPush.deliver(userId, { type: 'message', text: `update ${n}` });
     await workerPush.close();
 
-    const drain = async (events: WebChatEvents) => {
-      const texts: string[] = [];
-      try {
-        for (;;) texts.push((await events.next(400)).text);
-      } catch {
-        events.close();
-      }
-      return texts;
-    };
+    // Each page collects what it is sent until closed.
+    const collect = (events: WebChatEvents, into: string[]) =>
+      (async () => {
+        try {
+          for (;;) into.push((await events.next(60_000)).text);
+        } catch {
+          // closed
+        }
+      })();
     const [first, second] = await Promise.all([client.events(), client.events()]);
-    const [a, b] = await Promise.all([drain(first), drain(second)]);
+    const a: string[] = [];
+    const b: string[] = [];
+    const collecting = [collect(first, a), collect(second, b)];
+    const deadline = Date.now() + 20_000;
+    while (a.length + b.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // All five arrived; a little longer for a duplicate that would follow.
+    await new Promise((r) => setTimeout(r, 300));
+    first.close();
+    second.close();
+    await Promise.all(collecting);
     expect([...a, ...b].sort()).toEqual(['update 1', 'update 2', 'update 3', 'update 4', 'update 5']);
     // Whoever took the backlog shows it in order.
     for (const texts of [a, b]) expect(texts).toEqual([...texts].sort());

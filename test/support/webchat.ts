@@ -149,7 +149,8 @@ export class WebChatClient {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     const queue: WebMessage[] = [];
-    const waiters: ((m: WebMessage) => void)[] = [];
+    const waiters: { deliver: (m: WebMessage) => void; fail: (e: Error) => void }[] = [];
+    let closed = false;
     let buffer = '';
     void (async () => {
       try {
@@ -169,7 +170,7 @@ export class WebChatClient {
             if (data) {
               const message = JSON.parse(data) as WebMessage;
               const waiter = waiters.shift();
-              if (waiter) waiter(message);
+              if (waiter) waiter.deliver(message);
               else queue.push(message);
             }
             index = buffer.indexOf('\n\n');
@@ -183,16 +184,30 @@ export class WebChatClient {
       next(timeoutMs = 5000) {
         const queued = queue.shift();
         if (queued) return Promise.resolve(queued);
+        if (closed) return Promise.reject(new Error('events closed'));
         return new Promise<WebMessage>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no pushed message in time')), timeoutMs);
-          waiters.push((m) => {
-            clearTimeout(timer);
-            resolve(m);
-          });
+          const waiter = {
+            deliver: (m: WebMessage) => {
+              clearTimeout(timer);
+              resolve(m);
+            },
+            fail: (error: Error) => {
+              clearTimeout(timer);
+              reject(error);
+            },
+          };
+          const timer = setTimeout(() => {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            reject(new Error('no pushed message in time'));
+          }, timeoutMs);
+          waiters.push(waiter);
         });
       },
+      /** Closes the connection; a `next` still waiting fails at once. */
       close() {
+        closed = true;
         controller.abort();
+        for (const waiter of waiters.splice(0)) waiter.fail(new Error('events closed'));
       },
     };
   }
