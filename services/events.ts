@@ -29,6 +29,8 @@ export type OutboxEvent =
       eventId: number;
       change: 'accepted' | 'replied' | 'resolved' | 'closed' | 'reopened' | 'cancelled';
     }
+  /** F7: the ticket was shared with another identity of its organization, who is told. */
+  | { topic: 'ticket.shared'; ticketId: string; identityId: string; eventId: number }
   /** F8/F9: the ticket's queue position crossed a milestone (10, 5, next). */
   | { topic: 'ticket.queue_milestone'; ticketId: string; position: number }
   /** F9: a day after resolution without a rating. */

@@ -110,3 +110,41 @@ export async function notificationFacts(
     replyBinding: row.reply_binding,
   };
 }
+
+/** The person a ticket was shared with: their account, and the chat where that identity is active. */
+export interface ShareRecipient {
+  account: Pick<Account, 'id' | 'phone' | 'email' | 'name' | 'locale'>;
+  /** The reachable chat binding of that account whose active identity is this one, most recently seen. */
+  binding: Pick<ChatBinding, 'channel' | 'chatUserId' | 'locale' | 'conversationRef'> | null;
+  /** The name of whoever shared it, as their identity is shown. */
+  sharedBy: string | null;
+}
+
+const SHARE_SQL = `
+select jsonb_build_object('id', a.id, 'phone', a.phone, 'email', a.email, 'name', a.name, 'locale', a.locale)
+         as account,
+       (select jsonb_build_object('channel', b.channel, 'chatUserId', b.chat_user_id, 'locale', b.locale,
+                                  'conversationRef', b.conversation_ref)
+          from chat_bindings b
+         where b.account_id = a.id and b.active_identity_id = i.id and b.reachable
+         order by b.last_seen_at desc limit 1) as binding,
+       (select s.display_name from ticket_shares ts join identities s on s.id = ts.shared_by
+         where ts.ticket_id = $2::uuid and ts.identity_id = i.id) as shared_by
+  from identities i join accounts a on a.id = i.account_id
+ where i.id = $1::uuid and i.unbound_at is null`;
+
+/** Undefined when the identity was unbound (or the share withdrawn with it) since the ticket was shared. */
+export async function shareRecipient(
+  db: Queryable,
+  identityId: string,
+  ticketId: string,
+): Promise<ShareRecipient | undefined> {
+  if (!isUuid(identityId) || !isUuid(ticketId)) return undefined;
+  const { rows } = await db.query<{
+    account: ShareRecipient['account'];
+    binding: ShareRecipient['binding'];
+    shared_by: string | null;
+  }>(SHARE_SQL, [identityId, ticketId]);
+  const row = rows[0];
+  return row && { account: row.account, binding: row.binding, sharedBy: row.shared_by };
+}

@@ -288,7 +288,7 @@ export class DbTicketService implements TicketService {
         [row.id, identityId, viewer.identityId, now],
       );
       if (inserted.rowCount === 0) return; // already shared: nothing changes
-      await appendEvent(
+      const eventId = await appendEvent(
         tx,
         row.id,
         'shared',
@@ -296,6 +296,7 @@ export class DbTicketService implements TicketService {
         { identityId, displayName: target.display_name },
         now,
       );
+      await enqueue(tx, { topic: 'ticket.shared', ticketId: row.id, identityId, eventId });
     });
   }
 

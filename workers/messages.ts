@@ -16,6 +16,7 @@ export type MessageKind =
   | 'ticket.cancelled'
   | 'ticket.queue'
   | 'ticket.rating_reminder'
+  | 'ticket.shared'
   | 'staff.ticket_waiting'
   | 'staff.rating'
   | 'staff.supplement'
@@ -119,6 +120,15 @@ export function composeMessage(
       actions = [action('notify.action.rate', 'rate'), view()];
       hints = [r('notify.hint.rate'), hintView()];
       sms = notice(renderNotification(locale, 'notify.status.rating_reminder'));
+      break;
+    case 'ticket.shared':
+      title = r('notify.ticket.shared.title', {
+        sharedBy: params.sharedBy ?? renderNotification(locale, 'notify.colleague'),
+      });
+      text = r('notify.ticket.shared.body');
+      actions = [view()];
+      hints = [hintView()];
+      sms = notice(renderNotification(locale, 'notify.status.shared'));
       break;
     case 'staff.ticket_waiting':
       title = r('notify.staff.ticket_waiting.title');

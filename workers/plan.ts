@@ -4,7 +4,7 @@ import type { Locale } from '../i18n/types';
 import type { Account, ReplyChannel } from '../services/contracts';
 import { isDomainError } from '../services/errors';
 import type { OutboxEvent } from '../services/events';
-import { type NotificationFacts, notificationFacts } from '../services/notification-facts';
+import { type NotificationFacts, notificationFacts, shareRecipient } from '../services/notification-facts';
 import { type MessageSpec, SECRET_KINDS } from './messages';
 import type { DeliveryChannel, DeliveryJobData } from './queues';
 import type { Address, Senders } from './senders/types';
@@ -39,6 +39,8 @@ export async function planDeliveries(pc: PlanContext, row: OutboxRow): Promise<P
       case 'ticket.queue_milestone':
       case 'ticket.rating_reminder':
         return await planCustomer(pc, row.id, event);
+      case 'ticket.shared':
+        return await planShared(pc, row.id, event);
       case 'staff.ticket_waiting':
       case 'staff.rating_received':
       case 'staff.ticket_supplemented':
@@ -118,6 +120,49 @@ function customerSpec(
 }
 
 const textOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+type SharedEvent = Extract<OutboxEvent, { topic: 'ticket.shared' }>;
+
+/**
+ * F7: the colleague a ticket was shared with hears of it in the chat where that identity is active
+ * (there the View button opens it), else by email or SMS. Nobody is told once that identity is unbound.
+ */
+async function planShared(pc: PlanContext, outboxId: number, event: SharedEvent): Promise<PlannedDelivery[]> {
+  const facts = await notificationFacts(pc.ctx.db, event.ticketId);
+  const recipient = facts && (await shareRecipient(pc.ctx.db, event.identityId, event.ticketId));
+  if (!facts || !recipient) return [];
+  const { account, binding } = recipient;
+  const routes: Route[] =
+    binding && pc.senders.chat[binding.channel]
+      ? [
+          {
+            channel: binding.channel,
+            to: {
+              kind: 'chat',
+              channel: binding.channel,
+              chatUserId: binding.chatUserId,
+              conversationRef: binding.conversationRef,
+            },
+            recipient: `chat:${binding.channel}:${binding.chatUserId}`,
+            locale: resolveLocale(binding.locale ?? account.locale ?? pc.ctx.config.DEFAULT_LOCALE),
+          },
+        ]
+      : accountFallback(pc, account);
+  const { ticket } = facts;
+  return routes.map((route) => ({
+    outboxId,
+    key: deliveryKey(outboxId, route.recipient, route.channel),
+    channel: route.channel,
+    to: route.to,
+    spec: {
+      kind: 'ticket.shared',
+      locale: route.locale,
+      ticket: { id: ticket.id, number: ticket.number, title: ticket.title },
+      params: { sharedBy: recipient.sharedBy },
+    },
+    fallbackAccountId: route.to.kind === 'chat' ? account.id : undefined,
+  }));
+}
 
 interface Route {
   channel: DeliveryChannel;

@@ -24,6 +24,7 @@ export const TOPIC_QUEUE: Record<OutboxTopic, EventQueue> = {
   'ticket.changed': EVENT_QUEUES.customer,
   'ticket.queue_milestone': EVENT_QUEUES.customer,
   'ticket.rating_reminder': EVENT_QUEUES.customer,
+  'ticket.shared': EVENT_QUEUES.customer,
   'staff.ticket_waiting': EVENT_QUEUES.staff,
   'staff.rating_received': EVENT_QUEUES.staff,
   'staff.ticket_supplemented': EVENT_QUEUES.staff,

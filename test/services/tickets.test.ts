@@ -249,6 +249,12 @@ describeEachDriver('tickets (F5-F7)', (ctx) => {
       await expect(tickets.get(bob.actor, t.id)).rejects.toMatchObject({ kind: 'not_found' });
       await tickets.share(alice.actor, t.id, bob.identityId);
       await tickets.share(alice.actor, t.id, bob.identityId); // twice is harmless
+      // The colleague is told once (an outbox event naming them and the timeline entry).
+      const shareEvents = (await tickets.get(alice.actor, t.id)).timeline.filter((e) => e.kind === 'shared');
+      expect(shareEvents).toHaveLength(1);
+      expect((await outboxFor(ctx.db, t.id, 'ticket.shared')).map((e) => e.payload)).toEqual([
+        { ticketId: t.id, identityId: bob.identityId, eventId: shareEvents[0]!.id },
+      ]);
       const seen = await tickets.get(bob.actor, t.id);
       // A colleague it is shared with follows and contributes, but does not decide (no cancel).
       expect(seen.actions).toEqual(['queue', 'supplement', 'share']);

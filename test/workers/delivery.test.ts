@@ -2,6 +2,7 @@ import IORedis from 'ioredis';
 import { type FakeSms, startFakeSms } from '../fakes/sms';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp';
 import { drivers } from '../support/db';
+import { createCustomer } from '../support/fixtures';
 import {
   count,
   createHarness,
@@ -197,6 +198,30 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
     expect(request.phone).toBe('+8613700137000');
     expect(request.params).toEqual([expect.stringMatching(/^\d{6}$/), '10']);
   }, 60_000);
+
+  test('F7: a colleague a ticket is shared with hears of it in the chat where that identity is active', async () => {
+    const customer = await customerWith(h, { reply: 'chat' });
+    const colleague = await createCustomer(h.db, customer.organizationId, { displayName: '王工' });
+    await h.db.query(`update identities set display_name = '李经理' where id = $1`, [customer.identityId]);
+    await h.db.query(`update chat_bindings set locale = 'zh-CN' where chat_user_id = $1`, [
+      colleague.chat.chatUserId,
+    ]);
+    const ticket = await fileTicket(h, customer, { title: '打印机卡纸' });
+    await h.ctx.services.tickets.share(customer.actor, ticket.id, colleague.identityId);
+    await eventually(
+      async () =>
+        (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
+          colleague.chat.chatUserId,
+        ])) === 1,
+      "the colleague's web chat message",
+    );
+    const { rows } = await h.db.query<{ activity: { text: string } }>(
+      'select activity from web_chat_inbox where chat_user_id = $1',
+      [colleague.chat.chatUserId],
+    );
+    expect(rows[0]!.activity.text).toContain(`李经理 与您共享了工单 ${ticket.number}`);
+    expect(rows[0]!.activity.text).toContain(`工单 ${ticket.number}「打印机卡纸」已共享给您`);
+  });
 
   test('S2: a low rating reaches the handling staff member, highlighted', async () => {
     const customer = await customerWith(h, { reply: 'chat' });
