@@ -102,7 +102,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
       expect(ok.text()).toContain('返回聊天窗口');
       const binding = await services().bindings.get('web', chatUserId);
       expect(binding?.accountId).toBe(who.accountId);
-      expect((await events.next(8000)).text).toContain('登录成功，欢迎您，张三');
+      expect((await events.next(30_000)).text).toContain('登录成功，欢迎您，张三');
 
       const reused = await browser.get(`/auth/sign-in?token=${token}`);
       expect(reused.status).toBe(410);
@@ -203,7 +203,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
       expect(done.status).toBe(200);
       expect(done.text()).toContain('Password changed');
       expect((await services().accounts.get(who.accountId)).mustChangePassword).toBe(false);
-      expect((await events.next(8000)).text).toContain('Signed in. Welcome, Li Lei!');
+      expect((await events.next(30_000)).text).toContain('Signed in. Welcome, Li Lei!');
     } finally {
       events.close();
     }
@@ -237,7 +237,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
       });
       expect(ok.status).toBe(200);
       expect(ok.text()).toContain('密码已修改');
-      expect((await events.next(8000)).text).toContain('密码已修改成功');
+      expect((await events.next(30_000)).text).toContain('密码已修改成功');
       await expect(services().accounts.verifyPassword(who.phone, PASSWORD)).rejects.toMatchObject({
         code: 'wrong_credentials',
       });
@@ -277,7 +277,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
       const ok = await browser.submit(wrong, { code, next: 'fresh pass 77', confirm: 'fresh pass 77' });
       expect(ok.status).toBe(200);
       expect(ok.text()).toContain('Your password has been reset');
-      expect((await events.next(8000)).text).toContain('Your password has been reset');
+      expect((await events.next(30_000)).text).toContain('Your password has been reset');
       await expect(services().accounts.verifyPassword(who.phone, 'fresh pass 77')).resolves.toMatchObject({
         id: who.accountId,
       });
