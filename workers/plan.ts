@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context';
 import { resolveLocale } from '../i18n';
 import type { Locale } from '../i18n/types';
-import type { Account, ReplyChannel } from '../services/contracts';
+import type { Account, ChatChannel, ReplyChannel } from '../services/contracts';
 import { isDomainError } from '../services/errors';
 import type { OutboxEvent } from '../services/events';
 import { type NotificationFacts, notificationFacts, shareRecipient } from '../services/notification-facts';
@@ -80,13 +80,23 @@ async function planCustomer(
   if (event.topic === 'ticket.queue_milestone' && ticket.status !== 'waiting') return [];
   if (event.topic === 'ticket.rating_reminder' && (ticket.status !== 'resolved' || ticket.rating)) return [];
   const routes = customerRoutes(pc, account, ticket.replyChannel, facts.replyBinding);
+  return deliveriesTo(outboxId, routes, account.id, (locale) => customerSpec(pc, event, facts, locale));
+}
+
+/** One planned delivery per route; a chat delivery falls back to the account's SMS/email if unreachable. */
+function deliveriesTo(
+  outboxId: number,
+  routes: Route[],
+  accountId: string,
+  specFor: (locale: Locale) => MessageSpec,
+): PlannedDelivery[] {
   return routes.map((route) => ({
     outboxId,
     key: deliveryKey(outboxId, route.recipient, route.channel),
     channel: route.channel,
     to: route.to,
-    spec: customerSpec(pc, event, facts, route.locale),
-    fallbackAccountId: route.to.kind === 'chat' ? account.id : undefined,
+    spec: specFor(route.locale),
+    fallbackAccountId: route.to.kind === 'chat' ? accountId : undefined,
   }));
 }
 
@@ -132,35 +142,16 @@ async function planShared(pc: PlanContext, outboxId: number, event: SharedEvent)
   const recipient = facts && (await shareRecipient(pc.ctx.db, event.identityId, event.ticketId));
   if (!facts || !recipient) return [];
   const { account, binding } = recipient;
-  const routes: Route[] =
+  const routes =
     binding && pc.senders.chat[binding.channel]
-      ? [
-          {
-            channel: binding.channel,
-            to: {
-              kind: 'chat',
-              channel: binding.channel,
-              chatUserId: binding.chatUserId,
-              conversationRef: binding.conversationRef,
-            },
-            recipient: `chat:${binding.channel}:${binding.chatUserId}`,
-            locale: resolveLocale(binding.locale ?? account.locale ?? pc.ctx.config.DEFAULT_LOCALE),
-          },
-        ]
+      ? [chatRoute(pc, account, binding)]
       : accountFallback(pc, account);
   const { ticket } = facts;
-  return routes.map((route) => ({
-    outboxId,
-    key: deliveryKey(outboxId, route.recipient, route.channel),
-    channel: route.channel,
-    to: route.to,
-    spec: {
-      kind: 'ticket.shared',
-      locale: route.locale,
-      ticket: { id: ticket.id, number: ticket.number, title: ticket.title },
-      params: { sharedBy: recipient.sharedBy },
-    },
-    fallbackAccountId: route.to.kind === 'chat' ? account.id : undefined,
+  return deliveriesTo(outboxId, routes, account.id, (locale) => ({
+    kind: 'ticket.shared',
+    locale,
+    ticket: { id: ticket.id, number: ticket.number, title: ticket.title },
+    params: { sharedBy: recipient.sharedBy },
   }));
 }
 
@@ -186,17 +177,11 @@ function customerRoutes(
     // The binding the reply channel names, used only while it is still this account's and reachable.
     if (binding?.reachable && binding.accountId === account.id && pc.senders.chat[reply.channel]) {
       return [
-        {
-          channel: reply.channel,
-          to: {
-            kind: 'chat',
-            channel: reply.channel,
-            chatUserId: reply.chatUserId,
-            conversationRef: binding.conversationRef,
-          },
-          recipient: `chat:${reply.channel}:${reply.chatUserId}`,
-          locale: resolveLocale(binding.locale ?? account.locale ?? pc.ctx.config.DEFAULT_LOCALE),
-        },
+        chatRoute(pc, account, {
+          ...reply,
+          locale: binding.locale,
+          conversationRef: binding.conversationRef,
+        }),
       ];
     }
     return accountFallback(pc, account);
@@ -204,6 +189,25 @@ function customerRoutes(
   if (reply?.kind === 'sms' && account.phone) return [smsRoute(pc, account)];
   if (reply?.kind === 'email' && account.email && pc.senders.email) return [emailRoute(pc, account)];
   return accountFallback(pc, account);
+}
+
+/** A chat of the account's: written to in the chat's own language, else the account's. */
+function chatRoute(
+  pc: PlanContext,
+  account: Recipient,
+  chat: { channel: ChatChannel; chatUserId: string; locale: string | null; conversationRef: unknown },
+): Route {
+  return {
+    channel: chat.channel,
+    to: {
+      kind: 'chat',
+      channel: chat.channel,
+      chatUserId: chat.chatUserId,
+      conversationRef: chat.conversationRef,
+    },
+    recipient: `chat:${chat.channel}:${chat.chatUserId}`,
+    locale: resolveLocale(chat.locale ?? account.locale ?? pc.ctx.config.DEFAULT_LOCALE),
+  };
 }
 
 /** What routing needs of an account. */
