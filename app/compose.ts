@@ -8,6 +8,7 @@ import type { Config } from '../platform/config';
 import type { Lifecycle } from '../platform/lifecycle';
 import type { Logger } from '../platform/logger';
 import { checkRedis } from '../platform/redis';
+import { appSecret } from '../platform/secret';
 import { createServices } from '../services';
 import type { Database } from '../services/db/database';
 import { openDatabase } from '../services/db/open';
@@ -35,7 +36,7 @@ export async function buildContext(
     retentionDays: config.RETENTION_DAYS,
     now,
     scrypt: options.scrypt,
-    codes: { secret: config.APP_SECRET },
+    codes: { secret: appSecret(config) },
   });
   return { config, logger, db, services, now };
 }

@@ -65,7 +65,7 @@ export interface ChannelPlugin {
 }
 
 export type DialogsFactory = (
-  deps: { services: AppContext['services']; config: Config; now: () => Date },
+  deps: { services: AppContext['services']; config: Config; now: () => Date; logger: AppContext['logger'] },
   conversationState: BotStates['conversationState'],
   userState: BotStates['userState'],
 ) => DialogRunner;
@@ -84,7 +84,7 @@ export async function createBotRuntime(
 ): Promise<BotRuntime & { core: BotCore }> {
   const states = createStates(new DbStorage(ctx.db));
   const dialogs = options.dialogs(
-    { services: ctx.services, config: ctx.config, now: ctx.now },
+    { services: ctx.services, config: ctx.config, now: ctx.now, logger: ctx.logger },
     states.conversationState,
     states.userState,
   );

@@ -19,6 +19,13 @@ export class NeedsSignIn extends Error {
   }
 }
 
+/** Thrown when the signed-in account still has its initial password: answered with the change-password link. */
+export class NeedsPasswordChange extends Error {
+  constructor() {
+    super('password change required');
+  }
+}
+
 /** Thrown when the chat user has no usable identity (several and none picked, or the active one was unbound). */
 export class NeedsIdentity extends Error {
   constructor(readonly unbound: boolean) {
@@ -38,6 +45,7 @@ export async function actorFor(deps: DialogDeps, context: TurnContext): Promise<
     actor = await deps.services.bindings.actor(info.channel, info.chatUserId);
   } catch (error) {
     if (isDomainError(error, 'unauthenticated')) throw new NeedsSignIn();
+    if (isDomainError(error) && error.code === 'password_change_required') throw new NeedsPasswordChange();
     if (isDomainError(error, 'forbidden') || (isDomainError(error) && error.code === 'identity_required')) {
       const unbound = info.profile.identityId !== undefined;
       delete info.profile.identityId;

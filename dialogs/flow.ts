@@ -39,6 +39,7 @@ export abstract class Flow<S extends FlowState> extends WaterfallDialog<S> {
   ) {
     super(id, [
       async (step) => {
+        turnInfo(step.context).budget.spend(this.id);
         const state = step.options;
         if (state.notice) {
           await this.say(step.context, state.notice);

@@ -3,7 +3,8 @@ import { type DialogContext, DialogContextError, DialogSet, type DialogState } f
 import type { Services } from '../app/context';
 import { type Locale, t } from '../i18n';
 import type { Config } from '../platform/config';
-import { NeedsIdentity, NeedsSignIn, type UserProfile } from './actor';
+import type { Logger } from '../platform/logger';
+import { NeedsIdentity, NeedsPasswordChange, NeedsSignIn, type UserProfile } from './actor';
 import { ASK, AskDialog, type AskOptions, askAccepts } from './ask';
 import { DetailsFlow } from './details';
 import { errorMessage } from './errors';
@@ -19,13 +20,38 @@ import { ProfileFlow } from './profile';
 import { RatingFlow } from './rating';
 import type { ActionValue } from './replies';
 import { toActivity } from './say';
+import { screenInput } from './screen';
 import { SignInFlow } from './sign-in';
-import { channelOf, chatUserOf, localeOfTurn, TURN_INFO, type TurnInfo } from './turn';
+import {
+  channelOf,
+  chatUserOf,
+  localeOfTurn,
+  TURN_INFO,
+  TurnBudget,
+  TurnBudgetExceeded,
+  type TurnInfo,
+} from './turn';
+import { webLink } from './web-link';
 
 export { REPLY_CONTENT_TYPE, replyOf, toActivity } from './say';
 export { channelOf, chatUserOf } from './turn';
 
 export const RESUME_EVENT = 'helpdesk.resume';
+
+/** The conversation-state property the dialogs keep their stack in. */
+const DIALOG_STATE_PROPERTY = 'helpdeskDialogs';
+
+/**
+ * Whether the question waiting in a stored conversation state takes files (a new ticket's
+ * attachments, a profile picture): the web chat accepts an upload only then.
+ */
+export function waitsForFiles(conversationDoc: unknown): boolean {
+  const state = (conversationDoc as Record<string, DialogState | undefined> | undefined)?.[
+    DIALOG_STATE_PROPERTY
+  ];
+  const top = state?.dialogStack?.at(-1);
+  return top?.id === ASK && (top.state?.options as AskOptions | undefined)?.files === true;
+}
 export type ResumeKind = 'signed_in' | 'password_changed' | 'password_reset';
 
 type GlobalCommand = 'menu' | 'help' | 'cancel' | 'sign_out' | { language: Locale };
@@ -66,13 +92,16 @@ export class HelpdeskDialogs {
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly deps: DialogDeps;
 
+  private readonly log: Logger | undefined;
+
   constructor(
-    deps: { services: Services; config: Config; now: () => Date },
+    deps: { services: Services; config: Config; now: () => Date; logger?: Logger },
     conversationState: ConversationState,
     userState: UserState,
   ) {
     this.deps = deps;
-    this.dialogState = conversationState.createProperty<DialogState>('helpdeskDialogs');
+    this.log = deps.logger;
+    this.dialogState = conversationState.createProperty<DialogState>(DIALOG_STATE_PROPERTY);
     this.profile = userState.createProperty<UserProfile>('helpdeskProfile');
     this.dialogs = new DialogSet(this.dialogState);
     this.dialogs
@@ -101,7 +130,7 @@ export class HelpdeskDialogs {
       activity: activity.locale,
       fallback: this.deps.config.DEFAULT_LOCALE,
     });
-    const info: TurnInfo = { channel, chatUserId, locale, profile };
+    const info: TurnInfo = { channel, chatUserId, locale, profile, budget: new TurnBudget() };
     context.turnState.set(TURN_INFO, info);
     const dc = await this.dialogs.createContext(context);
     try {
@@ -125,6 +154,8 @@ export class HelpdeskDialogs {
 
   private async onMessage(dc: DialogContext): Promise<void> {
     const activity = dc.context.activity;
+    const screened = screenInput(activity, this.deps.config.TICKET_CATEGORIES);
+    if (screened !== 'ok') return this.refuseInput(dc, screened);
     const pressed = pressedValue(activity);
     const command = globalCommand(activity.text, pressed);
     if (command) return this.onCommand(dc, command);
@@ -161,6 +192,24 @@ export class HelpdeskDialogs {
         ? { typed: text, mode: 'menu' }
         : { mode: 'home' };
     await dc.beginDialog(MAIN, start);
+  }
+
+  /**
+   * Input no dialog may see. Text PostgreSQL cannot store (NUL, lone surrogates): said so, and the
+   * waiting question is asked again, so the dialog goes on. A button value we never made (an old
+   * card of a removed feature, a crafted request): "that button is out of date", and the menu.
+   */
+  private async refuseInput(dc: DialogContext, problem: 'unstorable' | 'outdated'): Promise<void> {
+    const info = this.info(dc);
+    if (problem === 'unstorable') {
+      await this.say(dc.context, t(info.locale, 'error.invalid_characters'));
+      if (dc.activeDialog) await dc.repromptDialog();
+      else await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+      return;
+    }
+    await this.say(dc.context, t(info.locale, 'input.outdated_button'));
+    await dc.cancelAllDialogs();
+    await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
   }
 
   private async onCommand(dc: DialogContext, command: GlobalCommand): Promise<void> {
@@ -256,9 +305,23 @@ export class HelpdeskDialogs {
     const info = this.info(dc);
     // botbuilder wraps what a step throws; the cause is what we answer.
     const error = thrown instanceof DialogContextError ? thrown.error : thrown;
+    // Recovery gets a budget of its own: the one spent is what brought us here.
+    info.budget = new TurnBudget();
     try {
       await dc.cancelAllDialogs();
-      if (error instanceof NeedsSignIn) {
+      if (error instanceof TurnBudgetExceeded) {
+        this.log?.error(
+          { where: error.where, steps: error.steps, elapsedMs: error.elapsedMs, channel: info.channel },
+          'dialogs: a turn ran out of its budget and was ended',
+        );
+        await this.say(dc.context, t(info.locale, 'main.turn_budget'));
+        await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
+      } else if (error instanceof NeedsPasswordChange) {
+        await this.say(dc.context, t(info.locale, 'signin.must_change_password'));
+        await dc.context.sendActivity(
+          toActivity(await webLink(this.deps, dc.context, 'change_password'), info.locale),
+        );
+      } else if (error instanceof NeedsSignIn) {
         await this.say(dc.context, t(info.locale, 'signin.required'));
         await dc.beginDialog(MAIN, { mode: 'menu' } satisfies MainState);
       } else if (error instanceof NeedsIdentity) {

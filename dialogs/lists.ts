@@ -89,9 +89,17 @@ export class ListFlow extends Flow<ListState> {
       });
     } catch (error) {
       if (!isDomainError(error, 'invalid_input')) throw error;
-      // A stale cursor (an old button): start again at the first page.
       await this.say(step.context, errorMessage(locale, error));
-      Object.assign(state, { cursor: undefined, page: 1, cursors: [] });
+      // A stale cursor or filter (an old button): once, the plain first page of the list instead.
+      // A plain list that still fails is not asked again in a loop: back to the menu.
+      if (!state.cursor && !state.status && !state.resolvedSince) return step.endDialog();
+      Object.assign(state, {
+        cursor: undefined,
+        status: undefined,
+        resolvedSince: undefined,
+        page: 1,
+        cursors: [],
+      });
       return this.loop(step);
     }
     const cursors = state.cursors ?? [];

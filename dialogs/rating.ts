@@ -7,12 +7,15 @@ import { choice } from './choices';
 import { errorMessage } from './errors';
 import { type DialogDeps, Flow, type FlowState } from './flow';
 import { IDS } from './main';
+import { statusLabel } from './models';
 import type { Choice } from './replies';
 
 export const COMMENT_MAX = 1000;
 
 export interface RatingState extends FlowState {
   ticketId: string;
+  /** The ticket was found and may be rated now: checked before the stars are asked. */
+  checked?: boolean;
   stars?: number;
 }
 
@@ -35,6 +38,15 @@ export class RatingFlow extends Flow<RatingState> {
     state: RatingState,
   ): Promise<DialogTurnResult> {
     const { locale } = this.info(step.context);
+    if (!state.checked) {
+      // Refused before anything is asked: another identity's ticket, one not resolved, rated, or too old.
+      const refusal = await this.refusal(step, state);
+      if (refusal) {
+        await this.say(step.context, refusal);
+        return step.endDialog();
+      }
+      state.checked = true;
+    }
     const cancel = choice(t(locale, 'common.cancel'), { action: 'cancel' }, { keywords: ['cancel'] });
     if (state.stars === undefined) {
       // Numbered 1..5 in star order, so typing "4" means four stars.
@@ -87,6 +99,24 @@ export class RatingFlow extends Flow<RatingState> {
       text: { maxLength: COMMENT_MAX, tooLong: t(locale, 'rating.comment_too_long', { max: COMMENT_MAX }) },
       retry: t(locale, 'rating.ask_comment', { stars: '★'.repeat(state.stars) }),
     });
+  }
+
+  /** Why this ticket cannot be rated now, or undefined when it can (and its id is then known). */
+  private async refusal(step: WaterfallStepContext<RatingState>, state: RatingState) {
+    const { locale } = this.info(step.context);
+    const actor = await actorFor(this.deps, step.context);
+    try {
+      const ticket = await this.deps.services.tickets.get(actor, state.ticketId);
+      state.ticketId = ticket.id;
+      if (ticket.actions.includes('rate')) return undefined;
+      if (ticket.rating) return t(locale, 'error.already_rated');
+      if (ticket.status !== 'resolved')
+        return t(locale, 'error.ticket_not_resolved', { status: statusLabel(locale, ticket.status) });
+      return t(locale, 'error.rating_window_passed');
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      return errorMessage(locale, error);
+    }
   }
 
   protected async answer(

@@ -1,6 +1,7 @@
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { t } from '../i18n';
 import { isDomainError } from '../services/errors';
+import { NeedsPasswordChange } from './actor';
 import type { AskResult } from './ask';
 import { choice } from './choices';
 import { errorMessage } from './errors';
@@ -132,10 +133,8 @@ export class SignInFlow extends Flow<SignInState> {
       if (signedIn.activeIdentityId) profile.identityId = signedIn.activeIdentityId;
       else delete profile.identityId;
       await this.say(step.context, t(locale, 'signin.success', { name: signedIn.account.name }));
-      if (signedIn.account.mustChangePassword) {
-        await this.say(step.context, t(locale, 'signin.must_change_password'));
-        await this.send(step.context, await webLink(this.deps, step.context, 'change_password'));
-      }
+      // An initial password: nothing but the change-password link until it is changed.
+      if (signedIn.account.mustChangePassword) throw new NeedsPasswordChange();
       const next = signedIn.activeIdentityId ? { action: 'home' } : { action: 'switch_identity' };
       return step.endDialog({ next });
     } catch (error) {

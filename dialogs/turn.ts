@@ -52,6 +52,48 @@ export interface TurnInfo {
   locale: Locale;
   /** The user-state record of this chat user (saved by the caller with the rest of the state). */
   profile: UserProfile;
+  budget: TurnBudget;
+}
+
+/**
+ * The hard limit of one turn: a handful of dialog steps (show a question, handle an answer, start a
+ * child flow) and some seconds. A normal turn takes fewer than ten steps; a flow that would loop on
+ * its own (an error that re-asks a question that fails again) runs out of steps and the turn ends
+ * with an apology instead of growing until the process dies.
+ */
+export class TurnBudget {
+  static readonly MAX_STEPS = 40;
+  static readonly MAX_MS = 20_000;
+  private steps = 0;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly maxSteps = TurnBudget.MAX_STEPS,
+    private readonly maxMs = TurnBudget.MAX_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
+  }
+
+  /** Counts one step; throws TurnBudgetExceeded once the turn has used its steps or its time. */
+  spend(where: string): void {
+    this.steps += 1;
+    const elapsedMs = this.now() - this.startedAt;
+    if (this.steps > this.maxSteps || elapsedMs > this.maxMs) {
+      throw new TurnBudgetExceeded(where, this.steps, elapsedMs);
+    }
+  }
+}
+
+export class TurnBudgetExceeded extends Error {
+  constructor(
+    readonly where: string,
+    readonly steps: number,
+    readonly elapsedMs: number,
+  ) {
+    super(`turn exceeded its budget at ${where} (${steps} steps, ${elapsedMs} ms)`);
+    this.name = 'TurnBudgetExceeded';
+  }
 }
 
 export const TURN_INFO = Symbol('helpdesk.turn');

@@ -16,6 +16,8 @@ export const chat: CatalogPair = {
     'main.welcome': '您好，我是客服小助手 👋\n登录后，您可以在这里提交工单、查看处理进度和评价服务。',
     'main.signed_out': '您还没有登录。登录后即可提交和查询工单。',
     'main.anything_else': '还有什么可以帮您？',
+    'main.turn_budget': '抱歉，这条消息没能处理完，我们已记录下来。请从菜单重新开始。',
+    'input.outdated_button': '这个按钮已过期，无法再使用。请从下面的菜单重新选择。',
     'main.unknown': '抱歉，我没有理解您的意思。您可以回复选项前的数字，或输入"帮助"查看用法。',
     'main.unknown_typed':
       '抱歉，我没有理解"{text}"。您可以回复选项前的数字，输入工单编号（如 T20261124-0001）查看工单，或输入"帮助"。',
@@ -53,7 +55,7 @@ export const chat: CatalogPair = {
     'signin.required': '请先登录，登录后即可查看和提交工单。',
     'signin.ask_login': '请输入您的登录手机号或邮箱：',
     'signin.login_invalid': '请输入正确的手机号或邮箱。',
-    'signin.code_sent': '如果该账号存在，验证码已发送至 {login}，10分钟内有效。',
+    'signin.code_sent': '如果该账号存在，验证码正在发送至 {login}，通常一分钟内送达，10分钟内有效。',
     'signin.ask_code': '请输入发送到 {login} 的6位验证码：',
     'signin.code_format': '验证码是6位数字，请重新输入。',
     'signin.resend': '重新发送',
@@ -260,7 +262,7 @@ export const chat: CatalogPair = {
     'profile.ask_email': '请输入新的邮箱：',
     'profile.phone_invalid': '手机号格式不正确，请重新输入。',
     'profile.email_invalid': '邮箱格式不正确，请重新输入。',
-    'profile.code_sent': '验证码已发送至 {target}，10分钟内有效。',
+    'profile.code_sent': '验证码正在发送至 {target}，通常一分钟内送达，10分钟内有效。',
     'profile.ask_code': '请输入发送到 {target} 的6位验证码：',
     'profile.contact_changed': '联系方式已更新。',
   },
@@ -280,6 +282,10 @@ export const chat: CatalogPair = {
       "Hello, I'm the helpdesk assistant 👋\nSign in to file tickets, follow their progress and rate our service here.",
     'main.signed_out': "You're not signed in yet. Sign in to file and view tickets.",
     'main.anything_else': 'Anything else I can help with?',
+    'main.turn_budget':
+      "Sorry, I couldn't finish handling that message; we've logged it. Please start again from the menu.",
+    'input.outdated_button':
+      'That button is out of date and no longer works. Please choose again from the menu below.',
     'main.unknown': 'Sorry, I didn\'t understand. Reply with the number of an option, or type "help".',
     'main.unknown_typed':
       'Sorry, I didn\'t understand "{text}". Reply with the number of an option, type a ticket number (e.g. T20261124-0001) to open it, or type "help".',
@@ -318,7 +324,7 @@ export const chat: CatalogPair = {
     'signin.ask_login': 'Please enter your login phone number or email:',
     'signin.login_invalid': 'Please enter a valid phone number or email.',
     'signin.code_sent':
-      'If this account exists, a code has been sent to {login}. It is valid for 10 minutes.',
+      'If this account exists, a code is on its way to {login}; it usually arrives within a minute and is valid for 10 minutes.',
     'signin.ask_code': 'Please enter the 6-digit code sent to {login}:',
     'signin.code_format': 'The code has 6 digits. Please try again.',
     'signin.resend': 'Resend code',
@@ -531,7 +537,8 @@ export const chat: CatalogPair = {
     'profile.ask_email': 'Please enter your new email:',
     'profile.phone_invalid': 'That phone number does not look right. Please try again.',
     'profile.email_invalid': 'That email does not look right. Please try again.',
-    'profile.code_sent': 'A code has been sent to {target}. It is valid for 10 minutes.',
+    'profile.code_sent':
+      'A code is on its way to {target}; it usually arrives within a minute and is valid for 10 minutes.',
     'profile.ask_code': 'Please enter the 6-digit code sent to {target}:',
     'profile.contact_changed': 'Your contact details have been updated.',
   },

@@ -7,6 +7,7 @@ import type { CatalogPair } from './types';
 export const errors: CatalogPair = {
   'zh-CN': {
     'error.unexpected': '抱歉，系统开小差了，请稍后再试。',
+    'error.invalid_characters': '您输入的内容里有无法保存的特殊字符（例如空字符），请去掉后重新输入。',
     'error.kind.not_found': '没有找到相关内容，可能已被删除或您无权查看。',
     'error.kind.forbidden': '抱歉，当前身份无权进行此操作。',
     'error.kind.invalid_state': '当前状态下无法进行此操作。',
@@ -78,6 +79,8 @@ export const errors: CatalogPair = {
   },
   'en-US': {
     'error.unexpected': 'Sorry, something went wrong on our side. Please try again later.',
+    'error.invalid_characters':
+      'Your message contains characters that cannot be saved (such as a NUL character). Please remove them and try again.',
     'error.kind.not_found': 'Not found. It may have been removed, or it is not visible to you.',
     'error.kind.forbidden': 'Sorry, your current identity is not allowed to do that.',
     'error.kind.invalid_state': 'That is not possible right now.',

@@ -46,7 +46,7 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3978, 0, 65535),
-    HOST: z.string().default('0.0.0.0'),
+    HOST: z.string().trim().min(1).optional(),
     PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DEFAULT_LOCALE: z.enum(LOCALES).default('zh-CN'),
@@ -138,6 +138,16 @@ const envSchema = z
     JOB_ATTEMPTS: int(8, 1, 50),
     JOB_BACKOFF_MS: int(2000, 1, 3_600_000),
     RETENTION_DAYS: int(30, 1, 3650),
+    ANONYMOUS_RETENTION_DAYS: int(7, 1, 365),
+
+    // Web chat (the demo channel): what one browser or address may do.
+    WEBCHAT_SESSIONS_PER_HOUR: int(30, 1, 1_000_000),
+    WEBCHAT_MESSAGES_PER_MINUTE: int(60, 1, 1_000_000),
+    WEBCHAT_UPLOAD_MB_PER_DAY: int(50, 1, 100_000),
+    DEV_PANEL: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v))),
   })
   .superRefine((env, ctx) => {
     const need = (condition: string, names: (keyof typeof env)[]) => {
@@ -203,6 +213,13 @@ const envSchema = z
         'SMS_TEMPLATE_NOTICE',
       ]);
     }
+    if (env.NODE_ENV === 'production' && env.DEV_PANEL === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEV_PANEL'],
+        message: 'must not be true when NODE_ENV is production (it shows one-time codes)',
+      });
+    }
     if (env.NODE_ENV === 'production' && env.APP_SECRET === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -212,13 +229,28 @@ const envSchema = z
     }
   });
 
-export type Env = z.output<typeof envSchema>;
+export type Env = Omit<z.output<typeof envSchema>, 'HOST'> & { HOST: string };
 
 export interface Config extends Env {
   /** Where links in chat messages point: PUBLIC_BASE_URL, or this machine's address in development. */
   publicBaseUrl: string;
   /** 'postgres' when DATABASE_URL is set, else the embedded PGlite under DATA_DIR. */
   databaseDriver: 'pglite' | 'postgres';
+  /**
+   * The web chat's development panel (one-time codes and messages the log senders "sent", for the
+   * browser that caused them): DEV_PANEL=true, else on only outside production while the server
+   * listens on a loopback address (nobody else can reach it).
+   */
+  devPanel: boolean;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 export class ConfigError extends Error {
@@ -248,8 +280,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const env = parsed.data;
+  const host = env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
   return {
     ...env,
+    // Development listens on this machine only; production (a container, a load balancer) on all addresses.
+    HOST: host,
+    devPanel: env.DEV_PANEL ?? (env.NODE_ENV !== 'production' && isLoopbackHost(host)),
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     databaseDriver: env.DATABASE_URL ? 'postgres' : 'pglite',
   };

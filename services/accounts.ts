@@ -1,7 +1,8 @@
-import type { CodeService, CodeTarget } from './codes';
+import { type CodeService, type CodeTarget, originContext } from './codes';
 import type {
   Account,
   AccountService,
+  ChatOrigin,
   Identity,
   OpenAccountInput,
   Organization,
@@ -115,6 +116,13 @@ const loginTaken = (field: string) =>
   new DomainError('conflict', 'login_taken', 'this phone or email belongs to another account', { field });
 
 export const accountDisabled = () => new DomainError('locked', 'account_disabled', 'the account is disabled');
+
+/** Too many wrong passwords: no sign-in, by password or by code, until `until`. */
+export const accountLocked = (until: Date, now: Date) =>
+  new DomainError('locked', 'account_locked', 'too many wrong passwords: try again later', {
+    retryAfterSeconds: Math.ceil((until.getTime() - now.getTime()) / 1000),
+    lockedUntil: until.toISOString(),
+  });
 
 const LOCALE = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/;
 const AVATAR_MAX = 500;
@@ -270,10 +278,7 @@ export class DbAccountService implements AccountService {
   }
 
   private lockedError(until: Date, now: Date): DomainError {
-    return new DomainError('locked', 'account_locked', 'too many wrong passwords: try again later', {
-      retryAfterSeconds: Math.ceil((until.getTime() - now.getTime()) / 1000),
-      lockedUntil: until.toISOString(),
-    });
+    return accountLocked(until, now);
   }
 
   async changePassword(accountId: string, current: string, next: string): Promise<void> {
@@ -289,7 +294,7 @@ export class DbAccountService implements AccountService {
     );
   }
 
-  async requestPasswordReset(login: string, locale: string): Promise<void> {
+  async requestPasswordReset(login: string, locale: string, origin?: ChatOrigin): Promise<void> {
     const parsed = parseLogin(login);
     const row = await accountByLogin(this.db, parsed);
     // An unknown or disabled login gets a decoy: same answer, same rate limit, nothing sent.
@@ -298,16 +303,23 @@ export class DbAccountService implements AccountService {
       purpose: 'reset_password',
       target: parsed,
       accountId: decoy ? null : row.id,
+      context: origin ? originContext(origin) : undefined,
+      origin,
       locale: row?.locale ?? locale,
       decoy,
     });
   }
 
-  async resetPasswordWithCode(login: string, code: string, next: string): Promise<void> {
+  async resetPasswordWithCode(login: string, code: string, next: string, origin?: ChatOrigin): Promise<void> {
     checkPasswordPolicy(next);
     const parsed = parseLogin(login);
     const hash = await this.hasher.hash(next);
-    await this.codes.consume({ purpose: 'reset_password', target: parsed.address }, code, async (tx, row) => {
+    const lookup = {
+      purpose: 'reset_password' as const,
+      target: parsed.address,
+      context: origin ? originContext(origin) : undefined,
+    };
+    await this.codes.consume(lookup, code, async (tx, row) => {
       // Proving the phone/email also lifts a temporary lockout; a disabled account stays disabled.
       const { rowCount } = await tx.query(
         `update accounts set password_hash = $2, must_change_password = false, failed_sign_ins = 0,
@@ -383,6 +395,7 @@ export class DbAccountService implements AccountService {
     accountId: string,
     change: { phone: string } | { email: string },
     locale: string,
+    origin?: ChatOrigin,
   ): Promise<void> {
     const target: Login =
       'phone' in change
@@ -401,6 +414,7 @@ export class DbAccountService implements AccountService {
       accountId,
       // Bound to the account: a code for someone else's change never confirms this one.
       context: accountId,
+      origin,
       data: { field: target.field, value: target.address },
       locale,
     });

@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accountById, accountByLogin, accountDisabled, cleanLocale, parseLogin, toAccount } from './accounts';
-import type { CodeService } from './codes';
+import {
+  accountById,
+  accountByLogin,
+  accountDisabled,
+  accountLocked,
+  cleanLocale,
+  parseLogin,
+  toAccount,
+} from './accounts';
+import { type CodeService, originContext } from './codes';
 import type {
   AccountService,
   BindingService,
@@ -22,6 +30,8 @@ import { boundIdentities, IDENTITY_SELECT, type IdentityRow, isUuid, toIdentity 
  *
  * Error codes (DomainError.code):
  * - not_signed_in (unauthenticated): the chat user is not bound: offer sign-in.
+ * - password_change_required (forbidden): signed in with an initial or staff-reset password, which
+ *   must be changed (on the secure page) before anything else.
  * - identity_required (invalid_state): bound, but no identity is active (several to pick from, or
  *   the active one was unbound and several remain); details.available = how many to pick from.
  * - identity_unbound (forbidden): the chosen identity was unbound by staff.
@@ -65,13 +75,16 @@ function checkChatUser(channel: ChatChannel, chatUserId: string): void {
   }
 }
 
+const passwordChangeRequired = () =>
+  new DomainError('forbidden', 'password_change_required', 'the initial password must be changed first');
+
 const notSignedIn = () =>
   new DomainError('unauthenticated', 'not_signed_in', 'the chat user is not signed in');
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** A sign-in code is bound to the chat user that asked for it. */
-const chatContext = (channel: ChatChannel, chatUserId: string) => `${channel}:${chatUserId}`;
+const chatContext = (channel: ChatChannel, chatUserId: string) => originContext({ channel, chatUserId });
 
 export interface BindingOptions {
   accounts: AccountService;
@@ -143,10 +156,12 @@ export class DbBindingService implements BindingService {
       account_id: string | null;
       active_identity_id: string | null;
       disabled_at: Date | null;
+      must_change_password: boolean | null;
       identity_account_id: string | null;
       unbound_at: Date | null;
     }>(
-      `select b.account_id, b.active_identity_id, a.disabled_at, i.account_id as identity_account_id, i.unbound_at
+      `select b.account_id, b.active_identity_id, a.disabled_at, a.must_change_password,
+              i.account_id as identity_account_id, i.unbound_at
        from chat_bindings b
        left join accounts a on a.id = b.account_id
        left join identities i on i.id = b.active_identity_id
@@ -156,6 +171,8 @@ export class DbBindingService implements BindingService {
     const row = rows[0];
     if (!row?.account_id) throw notSignedIn();
     if (row.disabled_at) throw accountDisabled();
+    // An initial (or staff-reset) password is changed before anything else, whatever the sign-in path.
+    if (row.must_change_password) throw passwordChangeRequired();
     if (!row.active_identity_id) {
       const available = (await boundIdentities(this.db, row.account_id)).length;
       throw invalidState('identity_required', 'pick an identity first', { available });
@@ -210,6 +227,7 @@ export class DbBindingService implements BindingService {
       target: parsed,
       accountId: decoy ? null : row.id,
       context: chatContext(channel, chatUserId),
+      origin: { channel, chatUserId },
       locale: row?.locale ?? locale,
       decoy,
     });
@@ -230,6 +248,10 @@ export class DbBindingService implements BindingService {
         const row = codeRow.account_id ? await accountById(tx, codeRow.account_id) : undefined;
         if (!row) throw notFound('account');
         if (row.disabled_at) throw accountDisabled();
+        // A lockout (too many wrong passwords) holds on this path too. Thrown inside the code's
+        // transaction, it rolls the code's use back: the code still works once the lock has passed.
+        const now = this.now();
+        if (row.locked_until && row.locked_until > now) throw accountLocked(row.locked_until, now);
         const bound = await this.bind(tx, channel, chatUserId, row.id);
         return { account: toAccount(row, this.now()), ...bound };
       },

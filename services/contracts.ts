@@ -15,6 +15,12 @@ export type ReplyChannel =
   | { kind: 'sms' }
   | { kind: 'email' };
 
+/** The chat (channel and chat user) an action came from. */
+export interface ChatOrigin {
+  channel: ChatChannel;
+  chatUserId: string;
+}
+
 /** A signed-in customer acting as one of their identities. */
 export interface CustomerActor {
   accountId: string;
@@ -87,10 +93,13 @@ export interface AccountService {
   verifyPassword(login: string, password: string): Promise<Account>;
   /** F12 (and the forced first change): current + new. */
   changePassword(accountId: string, current: string, next: string): Promise<void>;
-  /** F11: sends a code to the account's phone or email. Silent success for an unknown login. */
-  requestPasswordReset(login: string, locale: string): Promise<void>;
-  /** F11: code + new password. */
-  resetPasswordWithCode(login: string, code: string, next: string): Promise<void>;
+  /**
+   * F11: sends a code to the account's phone or email. Silent success for an unknown login. The code
+   * belongs to `origin` (the chat whose one-time page asked): only there can it be used or tried.
+   */
+  requestPasswordReset(login: string, locale: string, origin?: ChatOrigin): Promise<void>;
+  /** F11: code + new password, from the same origin as the request. */
+  resetPasswordWithCode(login: string, code: string, next: string, origin?: ChatOrigin): Promise<void>;
   /** S1: a new initial password, sent like F1. */
   resetPasswordByStaff(staff: StaffActor, accountId: string): Promise<void>;
   setDisabled(staff: StaffActor, accountId: string, disabled: boolean): Promise<Account>;
@@ -104,6 +113,7 @@ export interface AccountService {
     accountId: string,
     change: { phone: string } | { email: string },
     locale: string,
+    origin?: ChatOrigin,
   ): Promise<void>;
   confirmContactChange(accountId: string, code: string): Promise<Account>;
 }

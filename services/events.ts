@@ -20,6 +20,8 @@ export type OutboxEvent =
       purpose: CodePurpose;
       target: { kind: 'sms' | 'email'; address: string };
       locale: string;
+      /** The chat that asked (development panel only). */
+      origin?: { channel: 'web' | 'teams' | 'wecom' | 'wechat_kf'; chatUserId: string };
       secret: { code: string };
     }
   /** F9: a change the customer hears about through the ticket's reply channel. */

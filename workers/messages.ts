@@ -1,4 +1,5 @@
 import { formatDateTime, type Locale, t as renderNotification } from '../i18n';
+import type { ChatOrigin } from '../services/contracts';
 import type { MessageAction, OutboundMessage, SmsContent } from './senders/types';
 
 /**
@@ -31,6 +32,8 @@ export interface MessageSpec {
   /** Raw, non-secret facts; localized while rendering (priority, dates, purpose). */
   params: Record<string, string | number | null>;
   highlight?: boolean;
+  /** The chat whose request caused this message (a one-time code): development panel only. */
+  origin?: ChatOrigin;
 }
 
 /** Kinds whose text carries the outbox row's `secret`. */
@@ -183,5 +186,6 @@ export function composeMessage(
     highlight: spec.highlight ?? false,
     sms,
     ticket: spec.ticket,
+    ...(spec.origin ? { origin: spec.origin } : {}),
   };
 }

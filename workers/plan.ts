@@ -385,7 +385,12 @@ function planCode(pc: PlanContext, outboxId: number, event: CodeEvent): PlannedD
       key: deliveryKey(outboxId, `${kind}:${address.toLowerCase()}`, kind),
       channel: kind,
       to,
-      spec: { kind: 'code', locale: resolveLocale(event.locale), params: { purpose: event.purpose } },
+      spec: {
+        kind: 'code',
+        locale: resolveLocale(event.locale),
+        params: { purpose: event.purpose },
+        ...(event.origin ? { origin: event.origin } : {}),
+      },
     },
   ];
 }

@@ -13,19 +13,26 @@ import type { TurnOutcome, TurnPipeline } from '../turns';
 import { WEB_BOT_ID, type WebChatAdapter, webConversationId } from './adapter';
 import { latestDevMessages } from './dev-outbox';
 import type { InboxItem, WebChatPush } from './push';
-import { chatUserOfRequest, newChatUserId, setChatUserCookie } from './session';
+import type { WebChatSessions } from './session';
 import { UPLOAD_MAX_BYTES, UPLOAD_TYPES, UploadError, type UploadStore } from './uploads';
 
 export interface WebChatRoutesDeps {
   adapter: WebChatAdapter;
   pipeline: TurnPipeline;
   push: WebChatPush;
+  sessions: WebChatSessions;
   uploads: UploadStore;
+  /**
+   * Who may upload now: the account of a signed-in chat user whose waiting question takes files
+   * (a new ticket's attachments, a profile picture), else undefined.
+   */
+  uploaderAccount(chatUserId: string): Promise<string | undefined>;
   logger: Logger;
   /** Read at request time: the server fills it in once it listens. */
   publicBaseUrl: () => string;
-  devTools: boolean;
-  limits: { messages: RequestLimit; uploads: RequestLimit };
+  /** The development panel (config.devPanel): this browser's codes, for the demo. */
+  devPanel: boolean;
+  limits: { sessions: RequestLimit; messages: RequestLimit; uploads: RequestLimit };
   /** Open server-sent-event streams, ended when the bot stops. */
   streams: Set<Response>;
   keepAliveMs?: number;
@@ -71,7 +78,6 @@ function pageDir(): string {
 /** The web chat's HTTP surface: /api/webchat (JSON + server-sent events), /files (uploads), /chat (the page). */
 export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
   const api = Router();
-  const secure = () => deps.publicBaseUrl().startsWith('https:');
 
   const render = (activity: Partial<Activity>, fallbackId: string): WebMessage => {
     const message = renderWebActivity(activity);
@@ -104,11 +110,16 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
   });
 
   api.post('/session', requireWebChatHeader, express.json({ limit: '4kb' }), async (req, res) => {
-    let chatUserId = chatUserOfRequest(req);
+    let chatUserId = deps.sessions.chatUserOf(req);
     const isNew = !chatUserId;
     if (!chatUserId) {
-      chatUserId = newChatUserId();
-      setChatUserCookie(res, chatUserId, secure());
+      // Every new browser costs rows (binding, state): bounded per client address.
+      const limit = await deps.limits.sessions.hit(req.ip ?? 'unknown');
+      if (!limit.allowed) {
+        res.set('Retry-After', String(limit.resetSeconds)).status(429).json({ error: 'rate_limited' });
+        return;
+      }
+      chatUserId = deps.sessions.issue(res);
     }
     const locale = localeOf(req, req.body?.locale);
     let activities: WebMessage[] = [];
@@ -121,11 +132,11 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
         membersAdded: [{ id: chatUserId, name: '' }],
       }));
     }
-    res.json({ isNew, locale, devTools: deps.devTools, activities });
+    res.json({ isNew, locale, devTools: deps.devPanel, activities });
   });
 
   api.post('/messages', requireWebChatHeader, express.json({ limit: '64kb' }), async (req, res) => {
-    const chatUserId = chatUserOfRequest(req);
+    const chatUserId = deps.sessions.chatUserOf(req);
     if (!chatUserId) {
       res.status(401).json({ error: 'no_session' });
       return;
@@ -139,19 +150,21 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
       return;
     }
     const attachments: Attachment[] = [];
+    const attachedIds: string[] = [];
     for (const ref of uploadIds) {
       const id = typeof ref === 'string' ? ref : (ref as { id?: unknown } | null)?.id;
-      const stored = typeof id === 'string' ? await deps.uploads.get(id) : undefined;
+      const file = typeof id === 'string' ? await deps.uploads.get(id) : undefined;
       // Only the uploader may attach a file: another user's id is treated like an unknown one.
-      if (!stored || stored.file.owner !== chatUserId) {
+      if (file?.owner.channel !== 'web' || file.owner.chatUserId !== chatUserId) {
         res.status(400).json({ error: 'unknown_attachment' });
         return;
       }
+      attachedIds.push(file.id);
       attachments.push({
-        contentType: stored.file.contentType,
-        contentUrl: `${deps.publicBaseUrl()}/files/${stored.file.id}`,
-        name: stored.file.name,
-        content: { size: stored.file.size },
+        contentType: file.contentType,
+        contentUrl: `${deps.publicBaseUrl()}/files/${file.id}`,
+        name: file.name,
+        content: { size: file.size },
       });
     }
     if (!text && !value && attachments.length === 0) {
@@ -164,6 +177,7 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
       return;
     }
     const clientId = typeof body.id === 'string' && CLIENT_ID.test(body.id) ? body.id : undefined;
+    await deps.uploads.markAttached(attachedIds);
     const { outcome, activities } = await runTurn({
       ...baseActivity(chatUserId, localeOf(req, body.locale)),
       type: 'message',
@@ -181,7 +195,7 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     '/upload',
     requireWebChatHeader,
     async (req, res, next) => {
-      const chatUserId = chatUserOfRequest(req);
+      const chatUserId = deps.sessions.chatUserOf(req);
       if (!chatUserId) {
         res.status(401).json({ error: 'no_session' });
         return;
@@ -201,7 +215,14 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
         res.set('Retry-After', String(limit.resetSeconds)).status(429).json({ error: 'rate_limited' });
         return;
       }
+      // Files only from a signed-in customer whose conversation is waiting for one.
+      const accountId = await deps.uploaderAccount(chatUserId);
+      if (!accountId) {
+        res.status(403).json({ error: 'upload_not_expected' });
+        return;
+      }
       res.locals.chatUserId = chatUserId;
+      res.locals.accountId = accountId;
       next();
     },
     express.raw({ type: () => true, limit: UPLOAD_MAX_BYTES }),
@@ -217,7 +238,8 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
         const file = await deps.uploads.save(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), {
           name,
           contentType: req.get('content-type') ?? '',
-          owner: res.locals.chatUserId as string,
+          owner: { channel: 'web', chatUserId: res.locals.chatUserId as string },
+          accountId: res.locals.accountId as string,
         });
         res.status(201).json({
           id: file.id,
@@ -228,14 +250,21 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
         });
       } catch (error) {
         if (!(error instanceof UploadError)) throw error;
-        const status = error.code === 'too_large' ? 413 : error.code === 'unsupported_type' ? 415 : 400;
+        const status =
+          error.code === 'too_large'
+            ? 413
+            : error.code === 'unsupported_type'
+              ? 415
+              : error.code === 'quota_exceeded'
+                ? 429
+                : 400;
         res.status(status).json({ error: error.code });
       }
     },
   );
 
   api.get('/events', async (req, res) => {
-    const chatUserId = chatUserOfRequest(req);
+    const chatUserId = deps.sessions.chatUserOf(req);
     if (!chatUserId) {
       res.status(401).json({ error: 'no_session' });
       return;
@@ -291,17 +320,25 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
     }
   });
 
-  api.get('/dev/outbox', (_req, res) => {
-    if (!deps.devTools) {
+  api.get('/dev/outbox', (req, res) => {
+    const chatUserId = deps.devPanel ? deps.sessions.chatUserOf(req) : undefined;
+    if (!deps.devPanel) {
       res.status(404).json({ error: 'not_found' });
       return;
     }
-    res.set('Cache-Control', 'no-store').json({ messages: latestDevMessages() });
+    if (!chatUserId) {
+      res.status(401).json({ error: 'no_session' });
+      return;
+    }
+    // Only what this browser's own chat caused (its sign-in code, its password reset code).
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ messages: latestDevMessages({ channel: 'web', chatUserId }) });
   });
 
   const files = Router();
   files.get('/:id', async (req, res) => {
-    const found = await deps.uploads.get(req.params.id);
+    const found = await deps.uploads.read(req.params.id);
     if (!found) {
       res.status(404).json({ error: 'not_found' });
       return;
@@ -315,7 +352,7 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
       'Content-Disposition': `${image ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(found.file.name)}`,
       'Cache-Control': 'private, max-age=86400',
     });
-    res.sendFile(found.path);
+    res.send(found.data);
   });
 
   const page = Router();

@@ -1,22 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 
 export const WEB_CHAT_COOKIE = 'hd_webchat';
-const ID_PATTERN = /^web_[A-Za-z0-9_-]{32}$/;
+const COOKIE_PATTERN = /^(web_[A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{22})$/;
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
-
-/**
- * Each browser gets its own chat user id, kept in an HttpOnly cookie. The id is 24 random bytes, so it
- * cannot be guessed: holding it is what makes a browser that chat user (like a session id). It is never
- * shown to the page's script nor written to logs.
- */
-export function newChatUserId(): string {
-  return `web_${randomBytes(24).toString('base64url')}`;
-}
-
-export function isChatUserId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value);
-}
 
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
@@ -35,18 +22,43 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** The chat user of this browser, or undefined when it has no (valid) cookie yet. */
-export function chatUserOfRequest(req: Request): string | undefined {
-  const value = readCookie(req, WEB_CHAT_COOKIE);
-  return isChatUserId(value) ? value : undefined;
-}
+/**
+ * Each browser gets its own chat user id, issued by the server and kept in an HttpOnly cookie as
+ * `<id>.<signature>`. The id is 24 random bytes and the signature an HMAC under a key derived from the
+ * server secret, so holding the cookie is what makes a browser that chat user (like a session id): a
+ * made-up or altered value is refused and the browser gets a fresh id instead. Neither is ever shown
+ * to the page's script nor written to logs.
+ */
+export class WebChatSessions {
+  constructor(
+    private readonly key: Buffer,
+    private readonly secure: () => boolean,
+  ) {}
 
-export function setChatUserCookie(res: Response, chatUserId: string, secure: boolean): void {
-  res.cookie(WEB_CHAT_COOKIE, chatUserId, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure,
-    path: '/',
-    maxAge: ONE_YEAR_SECONDS * 1000,
-  });
+  private sign(chatUserId: string): string {
+    return createHmac('sha256', this.key).update(chatUserId).digest('base64url').slice(0, 22);
+  }
+
+  /** The chat user of this browser, or undefined when it has no cookie we issued. */
+  chatUserOf(req: Request): string | undefined {
+    const match = COOKIE_PATTERN.exec(readCookie(req, WEB_CHAT_COOKIE) ?? '');
+    if (!match) return undefined;
+    const [, chatUserId, signature] = match as unknown as [string, string, string];
+    const expected = Buffer.from(this.sign(chatUserId));
+    const given = Buffer.from(signature);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? chatUserId : undefined;
+  }
+
+  /** A new chat user for this browser, its cookie set on the response. */
+  issue(res: Response): string {
+    const chatUserId = `web_${randomBytes(24).toString('base64url')}`;
+    res.cookie(WEB_CHAT_COOKIE, `${chatUserId}.${this.sign(chatUserId)}`, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secure(),
+      path: '/',
+      maxAge: ONE_YEAR_SECONDS * 1000,
+    });
+    return chatUserId;
+  }
 }

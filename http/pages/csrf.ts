@@ -17,17 +17,16 @@ function readCookie(req: Request, name: string): string | undefined {
  * The browser holds a random value in an HttpOnly, SameSite=Strict cookie; each form carries
  * HMAC(secret, cookie | one-time token). A forged post from another site has neither the cookie
  * (SameSite) nor a way to compute the field (secret), and a field copied from one link does not
- * fit another. The secret is APP_SECRET (required in production); without it, a random secret per
- * process (development), so a form survives no restart there.
+ * fit another. The secret is the server secret (platform/secret.ts).
  */
 export class CsrfGuard {
   private readonly secret: Buffer;
 
   constructor(
-    secret: string | undefined,
+    secret: string,
     private readonly secureCookie: () => boolean,
   ) {
-    this.secret = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+    this.secret = Buffer.from(secret, 'utf8');
   }
 
   /** The form field value for this browser and link; sets the cookie when the browser has none. */

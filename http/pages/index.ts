@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type { AppContext } from '../../app/context';
 import type { BotRuntime } from '../../bot/runtime';
 import { createMemoryRateLimiter, requestLimit } from '../../platform/rate-limit';
+import { appSecret } from '../../platform/secret';
 import type { HttpModule } from '../server';
 import { CsrfGuard } from './csrf';
 import { mountChangePassword, mountForgotPassword, mountSignIn } from './flows';
@@ -31,7 +32,7 @@ export function createPages(
   const kit = new PageKit(
     ctx,
     bot,
-    new CsrfGuard(ctx.config.APP_SECRET, () => ctx.config.publicBaseUrl.startsWith('https:')),
+    new CsrfGuard(appSecret(ctx.config), () => ctx.config.publicBaseUrl.startsWith('https:')),
     {
       get: limiter('pages:get', options.limits?.getsPerMinute ?? 60, 60),
       post: limiter('pages:post', options.limits?.postsPer10Minutes ?? 30, 600),

@@ -30,7 +30,7 @@ export const pageMessages: CatalogPair = {
     'pages.forgot.title': '找回密码',
     'pages.forgot.intro': '请输入您的账号（手机号或邮箱），我们会向它发送验证码。',
     'pages.forgot.send_code': '发送验证码',
-    'pages.forgot.code_sent': '如果该账号存在，验证码已发送到 {login}，10 分钟内有效。',
+    'pages.forgot.code_sent': '如果该账号存在，验证码正在发送到 {login}，通常一分钟内送达，10 分钟内有效。',
     'pages.forgot.resend': '没收到？重新发送',
     'pages.forgot.submit': '重置密码',
     'pages.forgot.done_title': '密码已重置',
@@ -89,7 +89,7 @@ export const pageMessages: CatalogPair = {
     'pages.forgot.intro': 'Enter your account (phone or email) and we will send a verification code to it.',
     'pages.forgot.send_code': 'Send code',
     'pages.forgot.code_sent':
-      'If this account exists, a code was sent to {login}. It is valid for 10 minutes.',
+      'If this account exists, a code is on its way to {login}; it usually arrives within a minute and is valid for 10 minutes.',
     'pages.forgot.resend': 'No code? Send again',
     'pages.forgot.submit': 'Reset password',
     'pages.forgot.done_title': 'Password reset',

@@ -1,3 +1,6 @@
+import { DomainError } from '../errors';
+import { isStorableText } from '../text';
+
 /**
  * One data layer over PostgreSQL: plain SQL with numbered parameters, run by either driver.
  * PGlite (in-process) and a Postgres server return the same JavaScript types:
@@ -49,4 +52,22 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const e = error as { code?: string; constraint?: string; message?: string } | null;
   if (e?.code !== '23505') return false;
   return constraint === undefined || e.constraint === constraint || (e.message ?? '').includes(constraint);
+}
+
+/**
+ * The backstop of text hygiene (services/text.ts): a parameter PostgreSQL cannot store exactly (NUL, a
+ * lone surrogate) is refused as invalid input before it reaches the database, wherever it came from,
+ * so it is answered as a client mistake (400, a re-prompt) and never as a database failure (500).
+ * The boundaries refuse such text earlier with a clearer answer; this catches what they miss.
+ */
+export function checkParams(params: readonly unknown[] | undefined): void {
+  if (!params) return;
+  for (const param of params) {
+    const values = Array.isArray(param) ? param : [param];
+    for (const value of values) {
+      if (typeof value === 'string' && !isStorableText(value)) {
+        throw new DomainError('invalid_input', 'invalid_characters', 'text with NUL or unpaired surrogates');
+      }
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import { checkChannelName, type Database, type Queryable, type QueryResult } from './database';
+import { checkChannelName, checkParams, type Database, type Queryable, type QueryResult } from './database';
 
 const parsers = {
   [types.INT8]: (v: string) => Number(v),
@@ -10,6 +10,7 @@ const parsers = {
 function wrap(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
   return {
     async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      checkParams(params);
       const result = await q.query<R>(text, params as unknown[] | undefined);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },

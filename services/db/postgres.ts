@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { checkChannelName, type Database, type Queryable, type QueryResult } from './database';
+import { checkChannelName, checkParams, type Database, type Queryable, type QueryResult } from './database';
 
 const typeParsers = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -11,6 +11,7 @@ const typeParsers = {
 function wrap(q: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      checkParams(params);
       const result = await q.query({ text, values: params as unknown[] | undefined, types: typeParsers });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },

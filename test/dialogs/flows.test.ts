@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { DialogBot, lastCode, numberOf, openCustomer, signInByCode } from './harness';
+import { CUSTOMER_PASSWORD, DialogBot, lastCode, numberOf, openCustomer, signInByCode } from './harness';
 
 /** Dialog flows through botbuilder's TestAdapter on PGlite with the real services (zh-CN). */
 describe('dialogs (TestAdapter, zh-CN)', () => {
@@ -46,12 +46,12 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(peek.chatUserId).toBe(chat.chatUserId);
   });
 
-  it('code sign-in (F2b): wrong code tells remaining attempts, right code signs in and shows home', async () => {
-    const { phone, account } = await openCustomer(bot.services);
+  it('code sign-in (F2b): wrong code tells remaining attempts, right code signs in; an initial password must be changed first', async () => {
+    const { phone, account } = await openCustomer(bot, { keepInitialPassword: true });
     const chat = bot.chat();
     await chat.say('验证码登录');
     const sent = await chat.say(phone);
-    expect(sent.text).toContain('验证码已发送');
+    expect(sent.text).toContain('验证码正在发送');
     const code = await lastCode(test.db, account.phone!);
     const wrong = await chat.say(code === '000000' ? '111111' : '000000');
     expect(wrong.text).toMatch(/验证码不正确，还可以再试\d次/);
@@ -61,12 +61,26 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(ok.text).toContain('登录成功，欢迎您，张三');
     expect(ok.text).toContain('修改初始密码');
     expect(ok.text).toMatch(/\/auth\/change-password\?token=/);
-    expect(ok.text).toContain('首页');
-    expect(ok.text).toContain('待受理');
+    // Nothing but the password change until it is done: no home, no tickets.
+    expect(ok.text).not.toContain('待受理');
+    const tickets = await chat.say('我的工单');
+    expect(tickets.text).toContain('修改初始密码');
+    expect(tickets.text).toMatch(/\/auth\/change-password\?token=/);
+    const newTicket = await chat.say('新建工单');
+    expect(newTicket.text).not.toContain('请输入工单标题');
+    const { rows } = await test.db.query<{ password: string }>(
+      `select payload->'secret'->>'password' as password from outbox
+        where topic = 'account.credentials' and payload->>'accountId' = $1`,
+      [account.id],
+    );
+    await bot.services.accounts.changePassword(account.id, rows[0]!.password, 'Chosen-pass-9');
+    const home = await chat.say('菜单');
+    expect(home.text).toContain('首页');
+    expect(home.text).toContain('待受理');
   });
 
   it('new ticket (F5) step by step with validation, attachment, summary and submit', async () => {
-    const { phone, account } = await openCustomer(bot.services);
+    const { phone, account } = await openCustomer(bot);
     const chat = bot.chat();
     await signInByCode(test.db, chat, phone, account.phone!);
     const title = await chat.say('新建工单');
@@ -105,7 +119,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
   });
 
   it('cancel leaves the new-ticket dialog mid-way; save as draft keeps it; drafts resume and submit', async () => {
-    const { phone, account } = await openCustomer(bot.services);
+    const { phone, account } = await openCustomer(bot);
     const chat = bot.chat();
     await signInByCode(test.db, chat, phone, account.phone!);
     await chat.say('新建工单');
@@ -137,7 +151,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
   });
 
   it('lists page by 5 (F6), filter by status, open by number, details actions (F7, F8), cancel a ticket', async () => {
-    const { phone, account, identities } = await openCustomer(bot.services);
+    const { phone, account, identities } = await openCustomer(bot);
     const chat = bot.chat();
     await signInByCode(test.db, chat, phone, account.phone!);
     const actor = { accountId: account.id, identityId: identities[0]!.id };
@@ -178,7 +192,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
   });
 
   it('rating (F10): stars and comment, a second rating is refused clearly; reopen "not solved"', async () => {
-    const { phone, account, identities } = await openCustomer(bot.services);
+    const { phone, account, identities } = await openCustomer(bot);
     const staff = await bot.services.staff.create(
       { staffId: '00000000-0000-4000-8000-000000000001', role: 'admin' },
       {
@@ -221,7 +235,8 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(comment.text).toContain('★★★★');
     const thanks = await chat.say('响应很快');
     expect(thanks.text).toContain('感谢您的评价');
-    // The card again: no rate action any more; a pressed old "rate" button gets a clear answer.
+    // The card again: no rate action any more; a pressed old "rate" button is refused at once,
+    // before any star prompt.
     const again = await chat.say({
       value: {
         action: 'rate',
@@ -231,10 +246,8 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
             : '',
       },
     });
-    await chat.say('5');
-    const twice = await chat.say('跳过');
-    expect(twice.text).toContain('已经评价过了');
-    expect(again.text).toContain('请为本次服务打分');
+    expect(again.text).toContain('已经评价过了');
+    expect(again.text).not.toContain('请为本次服务打分');
 
     const second = await make('没解决');
     await chat.say(second);
@@ -246,7 +259,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
   });
 
   it('identities (F3): picker after sign-in, switch with current marked, unbound mid-conversation', async () => {
-    const { phone, account, identities } = await openCustomer(bot.services, {
+    const { phone, account, identities } = await openCustomer(bot, {
       identities: ['A公司联系人', 'B公司联系人', 'C公司联系人'],
     });
     const chat = bot.chat();
@@ -271,7 +284,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
   });
 
   it('profile (F13): view, edit name, avatar from an image, phone change confirmed by code', async () => {
-    const { phone, account } = await openCustomer(bot.services);
+    const { phone, account } = await openCustomer(bot);
     const chat = bot.chat();
     await signInByCode(test.db, chat, phone, account.phone!);
     const profile = await chat.say('个人资料');
@@ -292,7 +305,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(invalid.text).toContain('手机号格式不正确');
     const newPhone = `1350000${String(Math.floor(Math.random() * 10000)).padStart(4, '0')}`;
     const sent = await chat.say(newPhone);
-    expect(sent.text).toContain('验证码已发送');
+    expect(sent.text).toContain('验证码正在发送');
     const code = await lastCode(test.db, `+86${newPhone}`);
     const done = await chat.say(code);
     expect(done.text).toContain('联系方式已更新');
@@ -304,7 +317,7 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
     expect(forgot.text).toMatch(/\/auth\/forgot-password\?token=/);
     const change = await chat.say('修改密码');
     expect(change.text).toContain('请先登录');
-    const { phone, account } = await openCustomer(bot.services);
+    const { phone, account } = await openCustomer(bot);
     await signInByCode(test.db, chat, phone, account.phone!);
     const link = await chat.say('修改密码');
     expect(link.text).toMatch(/\/auth\/change-password\?token=/);
@@ -317,19 +330,10 @@ describe('dialogs (TestAdapter, zh-CN)', () => {
   });
 
   it('helpdesk.resume signed_in (after the web sign-in page) confirms in chat and opens the identity picker', async () => {
-    const { account } = await openCustomer(bot.services, { identities: ['甲', '乙'] });
+    const { account } = await openCustomer(bot, { identities: ['甲', '乙'] });
     const chat = bot.chat();
     await chat.say('网页登录');
-    const { rows } = await test.db.query<{ payload: { secret: { password: string } } }>(
-      `select payload from outbox where topic = 'account.credentials' and payload->>'accountId' = $1`,
-      [account.id],
-    );
-    await bot.services.bindings.signInWithPassword(
-      'web',
-      chat.chatUserId,
-      account.phone!,
-      rows[0]!.payload.secret.password,
-    );
+    await bot.services.bindings.signInWithPassword('web', chat.chatUserId, account.phone!, CUSTOMER_PASSWORD);
     const resumed = await chat.event({
       type: 'event',
       name: 'helpdesk.resume',

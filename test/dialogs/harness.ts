@@ -133,11 +133,18 @@ export function uniquePhone(): string {
   return `137${String(randomInt(0, 10_000)).padStart(4, '0')}${String(seq).padStart(4, '0')}`;
 }
 
-/** Opens an account (as staff do, F1) with the given identities in one new organization. */
+/** The customer's password after `openCustomer` changed the initial one. */
+export const CUSTOMER_PASSWORD = 'Customer-pass-1';
+
+/**
+ * Opens an account (as staff do, F1) with the given identities in one new organization. The initial
+ * password is then changed (as the customer must before anything else), unless `keepInitialPassword`.
+ */
 export async function openCustomer(
-  services: Services,
-  options: { identities?: string[]; name?: string; email?: string } = {},
+  where: { services: Services; db: Database },
+  options: { identities?: string[]; name?: string; email?: string; keepInitialPassword?: boolean } = {},
 ) {
+  const { services, db } = where;
   const org = await services.organizations.create(ADMIN, `Org ${randomInt(1e9)}`);
   const phone = uniquePhone();
   const { account, identities } = await services.accounts.open(ADMIN, {
@@ -149,6 +156,14 @@ export async function openCustomer(
       displayName,
     })),
   });
+  if (!options.keepInitialPassword) {
+    const { rows } = await db.query<{ password: string }>(
+      `select payload->'secret'->>'password' as password from outbox
+        where topic = 'account.credentials' and payload->>'accountId' = $1 order by id desc limit 1`,
+      [account.id],
+    );
+    await services.accounts.changePassword(account.id, rows[0]!.password, CUSTOMER_PASSWORD);
+  }
   return { account, identities, phone, org };
 }
 

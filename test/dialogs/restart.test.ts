@@ -7,7 +7,7 @@ import { lastCode, openCustomer } from './harness';
 describe('restart', () => {
   it('a new ticket half filled in continues after the app restarts', async () => {
     const first = await startChatApp();
-    const customer = await openCustomer(first.ctx.services);
+    const customer = await openCustomer({ services: first.ctx.services, db: first.db });
     const chat = new WebChatClient(first.url, { locale: 'zh-CN' });
     await chat.open();
     await chat.press(t('zh-CN', 'menu.sign_in_code'));

@@ -32,7 +32,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     const services = () => app.ctx.services;
 
     async function signedInChat(identities?: string[]) {
-      const customer = await openCustomer(services(), { identities });
+      const customer = await openCustomer({ services: services(), db: app.db }, { identities });
       const chat = new WebChatClient(app.url, { locale });
       await chat.open();
       await chat.press(m('menu.sign_in_code'));
@@ -77,7 +77,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
     });
 
     it('F2b: code sign-in; a wrong code says how many attempts remain; success shows home figures', async () => {
-      const customer = await openCustomer(services());
+      const customer = await openCustomer({ services: services(), db: app.db });
       const chat = new WebChatClient(app.url, { locale });
       await chat.open();
       await chat.press(m('menu.sign_in_code'));
@@ -88,9 +88,30 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
       expect(wrong.text).toContain(m('error.wrong_code.remaining', { remaining: 4 }));
       const ok = await chat.say(code);
       expect(ok.text).toContain(m('signin.success', { name: '张三' }));
-      expect(ok.link).toMatch(/\/auth\/change-password\?token=/);
+      expect(ok.link).toBeUndefined();
       expect(ok.blocks.some((b) => b.kind === 'figures')).toBe(true);
       expect(ok.text).toContain(m('figure.waiting'));
+    });
+
+    it('F1/F2b: an initial password must be changed before anything else, also after a code sign-in', async () => {
+      const customer = await openCustomer(
+        { services: services(), db: app.db },
+        { keepInitialPassword: true },
+      );
+      const chat = new WebChatClient(app.url, { locale });
+      await chat.open();
+      await chat.press(m('menu.sign_in_code'));
+      await chat.say(customer.phone);
+      const ok = await chat.say(await lastCode(app.db, customer.account.phone!));
+      expect(ok.text).toContain(m('signin.success', { name: '张三' }));
+      expect(ok.text).toContain(m('signin.must_change_password'));
+      expect(ok.link).toMatch(/\/auth\/change-password\?token=/);
+      expect(ok.blocks.some((b) => b.kind === 'figures')).toBe(false);
+      for (const command of [m('menu.new_ticket'), m('menu.my_tickets'), m('menu.profile')]) {
+        const refused = await chat.say(command);
+        expect(refused.text).toContain(m('signin.must_change_password'));
+        expect(refused.link).toMatch(/\/auth\/change-password\?token=/);
+      }
     });
 
     it('F5: new ticket with empty title, invalid priority, an image, summary, submit -> number and queue position', async () => {

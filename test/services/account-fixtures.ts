@@ -39,11 +39,18 @@ export async function organization(svc: Services, name = 'Org') {
   return svc.organizations.create(ADMIN, `${name} ${randomInt(0, 1_000_000)}`);
 }
 
-/** Opens an account with `identityCount` identities and returns it with its initial password (read from the outbox). */
+/** What `openAccount({ ownPassword: true })` changes the initial password to. */
+export const OWN_PASSWORD = 'Own-pass-123';
+
+/**
+ * Opens an account with `identityCount` identities and returns it with its initial password (read from
+ * the outbox); with `ownPassword`, the initial password is changed first (as the customer must before
+ * acting in chat) and `password` is the new one.
+ */
 export async function openAccount(
   db: Database,
   svc: Services,
-  options: { identityCount?: number; email?: boolean } = {},
+  options: { identityCount?: number; email?: boolean; ownPassword?: boolean } = {},
 ) {
   const org = await organization(svc);
   const phone = uniquePhone();
@@ -57,7 +64,11 @@ export async function openAccount(
       displayName: `Contact ${i + 1}`,
     })),
   });
-  const password = await initialPassword(db, account.id);
+  let password = await initialPassword(db, account.id);
+  if (options.ownPassword) {
+    await svc.accounts.changePassword(account.id, password, OWN_PASSWORD);
+    password = OWN_PASSWORD;
+  }
   return { account, identities, password, phone: account.phone!, org };
 }
 

@@ -83,6 +83,9 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
         identities,
         activeIdentityId: identities[0]!.id,
       });
+      // The initial password must be changed before the chat user may act.
+      await expect(svc.bindings.actor('web', id)).rejects.toMatchObject({ code: 'password_change_required' });
+      await svc.accounts.changePassword(account.id, password, 'Chosen-pass-1');
       expect(await svc.bindings.actor('web', id)).toEqual({
         accountId: account.id,
         identityId: identities[0]!.id,
@@ -93,8 +96,11 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('with several identities the customer picks one, only among their own bound identities', async () => {
-      const { account, identities, phone, password } = await openAccount(ctx.db, svc, { identityCount: 2 });
-      const stranger = await openAccount(ctx.db, svc);
+      const { account, identities, phone, password } = await openAccount(ctx.db, svc, {
+        ownPassword: true,
+        identityCount: 2,
+      });
+      const stranger = await openAccount(ctx.db, svc, { ownPassword: true });
       const id = user();
       const result = await svc.bindings.signInWithPassword('wecom', id, phone, password);
       expect(result.activeIdentityId).toBeNull();
@@ -129,7 +135,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('wrong password: not bound, with the counter; the lockout applies', async () => {
-      const { phone, password } = await openAccount(ctx.db, svc);
+      const { phone, password } = await openAccount(ctx.db, svc, { ownPassword: true });
       const id = user();
       await expect(svc.bindings.signInWithPassword('web', id, phone, 'wrong-pass1')).rejects.toMatchObject({
         code: 'wrong_credentials',
@@ -145,7 +151,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('one account may be bound from several chat users; sign-out and staff revoke unbind them', async () => {
-      const { account, phone, password } = await openAccount(ctx.db, svc);
+      const { account, phone, password } = await openAccount(ctx.db, svc, { ownPassword: true });
       const [a, b, c] = [user(), user(), user()];
       await svc.bindings.signInWithPassword('web', a, phone, password);
       await svc.bindings.signInWithPassword('teams', b, phone, password);
@@ -165,7 +171,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('a disabled account cannot act from a chat that is still bound', async () => {
-      const { account, phone, password } = await openAccount(ctx.db, svc);
+      const { account, phone, password } = await openAccount(ctx.db, svc, { ownPassword: true });
       const id = user();
       await svc.bindings.signInWithPassword('web', id, phone, password);
       await svc.accounts.setDisabled(ADMIN, account.id, true);
@@ -179,16 +185,52 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
   });
 
   describe('sign in with a code (F2b)', () => {
+    it('a lockout after wrong passwords holds for code sign-in too; the code works once the lock is over', async () => {
+      const { account, phone } = await openAccount(ctx.db, svc, { ownPassword: true });
+      for (let i = 0; i < 5; i++)
+        await svc.accounts.verifyPassword(phone, 'wrong-pass-0').catch(() => undefined);
+      expect((await svc.accounts.get(account.id)).lockedUntil).toBeInstanceOf(Date);
+      const id = user();
+      await svc.bindings.requestSignInCode('web', id, phone, 'zh-CN');
+      const code = await lastCode(ctx.db, phone);
+      await expect(svc.bindings.signInWithCode('web', id, phone, code)).rejects.toMatchObject({
+        kind: 'locked',
+        code: 'account_locked',
+      });
+      await expect(svc.bindings.actor('web', id)).rejects.toMatchObject({ code: 'not_signed_in' });
+      clock.advance(16 * MINUTE);
+      // The lock has passed (and the first code expired meanwhile): a fresh code signs in.
+      await svc.bindings.requestSignInCode('web', id, phone, 'zh-CN');
+      await svc.bindings.signInWithCode('web', id, phone, await lastCode(ctx.db, phone));
+      expect(await svc.bindings.actor('web', id)).toMatchObject({ accountId: account.id });
+    });
+
+    it('a refused locked sign-in does not use the code up', async () => {
+      const { phone } = await openAccount(ctx.db, svc, { ownPassword: true });
+      const id = user();
+      await svc.bindings.requestSignInCode('web', id, phone, 'zh-CN');
+      const code = await lastCode(ctx.db, phone);
+      await ctx.db.query('update accounts set locked_until = $2 where phone = $1', [
+        phone,
+        new Date(clock.now().getTime() + 2 * MINUTE),
+      ]);
+      await expect(svc.bindings.signInWithCode('web', id, phone, code)).rejects.toMatchObject({
+        code: 'account_locked',
+      });
+      clock.advance(3 * MINUTE);
+      await expect(svc.bindings.signInWithCode('web', id, phone, code)).resolves.toBeDefined();
+    });
+
     it('sends a code to the phone, and the code binds the chat user that asked', async () => {
-      const { account, phone, identities } = await openAccount(ctx.db, svc);
+      const { account, phone, identities } = await openAccount(ctx.db, svc, { ownPassword: true });
       const id = user();
       await svc.bindings.requestSignInCode('wecom', id, phone, 'zh-CN');
       const [event] = await codeEvents(ctx.db, phone);
       expect(event).toMatchObject({ purpose: 'sign_in', target: { kind: 'sms', address: phone } });
-      // Typed by another chat user, the same code is wrong.
+      // Typed by another chat user, the same code is not theirs: no code was requested there.
       await expect(
         svc.bindings.signInWithCode('wecom', user(), phone, event!.secret.code),
-      ).rejects.toMatchObject({ code: 'wrong_code' });
+      ).rejects.toMatchObject({ code: 'code_not_requested' });
       const result = await svc.bindings.signInWithCode('wecom', id, phone, event!.secret.code);
       expect(result).toMatchObject({ account: { id: account.id }, activeIdentityId: identities[0]!.id });
       expect(await svc.bindings.actor('wecom', id)).toEqual({
@@ -201,7 +243,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('wrong, exhausted and expired codes do not bind', async () => {
-      const { phone } = await openAccount(ctx.db, svc);
+      const { phone } = await openAccount(ctx.db, svc, { ownPassword: true });
       const id = user();
       await svc.bindings.requestSignInCode('web', id, phone, 'zh-CN');
       const code = await lastCode(ctx.db, phone);
@@ -226,7 +268,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     it('an unknown or disabled login gets the same answers and no code', async () => {
       const unknown = uniquePhone();
       await expect(svc.bindings.requestSignInCode('web', user(), unknown, 'zh-CN')).resolves.toBeUndefined();
-      const disabled = await openAccount(ctx.db, svc);
+      const disabled = await openAccount(ctx.db, svc, { ownPassword: true });
       await svc.accounts.setDisabled(ADMIN, disabled.account.id, true);
       const id = user();
       await expect(
@@ -239,7 +281,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('rate-limits the sending per phone', async () => {
-      const { phone } = await openAccount(ctx.db, svc);
+      const { phone } = await openAccount(ctx.db, svc, { ownPassword: true });
       await svc.bindings.requestSignInCode('web', user(), phone, 'zh-CN');
       await expect(svc.bindings.requestSignInCode('teams', user(), phone, 'zh-CN')).rejects.toMatchObject({
         kind: 'rate_limited',
@@ -307,7 +349,7 @@ describeEachDriver('chat bindings and sign-in (F2)', (ctx) => {
     });
 
     it('a change-password link needs a signed-in chat user and dies at sign-out', async () => {
-      const { account, phone, password } = await openAccount(ctx.db, svc);
+      const { account, phone, password } = await openAccount(ctx.db, svc, { ownPassword: true });
       const id = user();
       await expect(svc.bindings.createWebToken('change_password', 'web', id)).rejects.toMatchObject({
         code: 'not_signed_in',

@@ -65,12 +65,13 @@ describeEachDriver('one-time codes', (ctx) => {
       locale: 'en-US',
     });
     const code = await lastCode(ctx.db, address);
-    // Without the secret (or with another one) the right code does not match the stored hash.
-    await expect(check(codes, code)).rejects.toMatchObject({ code: 'wrong_code' });
+    // Without the secret (or with another one) the right code does not verify: even the row's
+    // context is keyed, so it is not found at all.
+    await expect(check(codes, code)).rejects.toMatchObject({ code: 'code_not_requested' });
     await expect(
       check(new CodeService(ctx.db, { now: clock.now, secret: 'x'.repeat(40) }), code),
     ).rejects.toMatchObject({
-      code: 'wrong_code',
+      code: 'code_not_requested',
     });
     await expect(check(sameSecret, code)).resolves.toEqual(expect.any(String));
   });
@@ -143,7 +144,29 @@ describeEachDriver('one-time codes', (ctx) => {
     const { address } = target();
     await issue(address, { context: 'web:alice' });
     const code = await lastCode(ctx.db, address);
-    await expect(consume(address, code, 'web:mallory')).rejects.toMatchObject({ code: 'wrong_code' });
+    await expect(consume(address, code, 'web:mallory')).rejects.toMatchObject({ code: 'code_not_requested' });
+    await expect(consume(address, code, 'web:alice')).resolves.toBeDefined();
+  });
+
+  it("a stranger's wrong codes in another context never burn the owner's code, nor does a stranger's new code replace it", async () => {
+    const { address } = target();
+    await issue(address, { context: 'web:alice' });
+    const code = await lastCode(ctx.db, address);
+    for (let i = 0; i < 8; i++) {
+      await expect(consume(address, otherCode(code), 'web:mallory')).rejects.toMatchObject({
+        code: 'code_not_requested',
+      });
+    }
+    // Mallory asks a code for the same phone in her own chat and exhausts it.
+    clock.advance(MINUTE);
+    await issue(address, { context: 'web:mallory' });
+    const malloryCode = await lastCode(ctx.db, address);
+    for (let i = 0; i < 5; i++)
+      await consume(address, otherCode(malloryCode), 'web:mallory').catch(() => undefined);
+    await expect(consume(address, malloryCode, 'web:mallory')).rejects.toMatchObject({
+      code: 'code_attempts_exhausted',
+    });
+    // Alice's code is untouched: still valid, all attempts left.
     await expect(consume(address, code, 'web:alice')).resolves.toBeDefined();
   });
 

@@ -49,7 +49,10 @@ describeEachDriver('identities (F3, S1)', (ctx) => {
   });
 
   it('unbinding hides the identity at once; a binding on it falls back to the only one left', async () => {
-    const { account, identities, phone, password } = await openAccount(ctx.db, svc, { identityCount: 2 });
+    const { account, identities, phone, password } = await openAccount(ctx.db, svc, {
+      ownPassword: true,
+      identityCount: 2,
+    });
     const [a, b] = identities;
     await svc.bindings.signInWithPassword('web', 'u-fallback', phone, password);
     await svc.bindings.selectIdentity('web', 'u-fallback', a!.id);
@@ -66,7 +69,10 @@ describeEachDriver('identities (F3, S1)', (ctx) => {
   });
 
   it('with several left, the binding asks the customer to pick; with none left it says so', async () => {
-    const { account, identities, phone, password } = await openAccount(ctx.db, svc, { identityCount: 3 });
+    const { account, identities, phone, password } = await openAccount(ctx.db, svc, {
+      ownPassword: true,
+      identityCount: 3,
+    });
     await svc.bindings.signInWithPassword('teams', 'u-pick', phone, password);
     await svc.bindings.selectIdentity('teams', 'u-pick', identities[2]!.id);
     await svc.identities.unbind(ADMIN, identities[2]!.id);

@@ -41,6 +41,9 @@ export async function startTestApp(
     DEMO_DATA: 'false',
     REDIS_PREFIX: `t${randomBytes(4).toString('hex')}`,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // Test files open many browsers and send many messages from 127.0.0.1; the limits have tests of their own.
+    WEBCHAT_SESSIONS_PER_HOUR: '100000',
+    WEBCHAT_MESSAGES_PER_MINUTE: '100000',
     ...options.env,
   });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

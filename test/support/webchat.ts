@@ -75,7 +75,8 @@ export class WebChatClient {
 
   /** The chat user id the cookie carries (the web channel's user and conversation id). */
   get chatUserId(): string {
-    const id = this.cookieHeader?.split('=')[1];
+    // The cookie is `<chat user id>.<signature>`.
+    const id = this.cookieHeader?.split('=')[1]?.split('.')[0];
     if (!id) throw new Error('no chat user cookie yet: open a session first');
     return id;
   }

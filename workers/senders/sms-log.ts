@@ -2,12 +2,17 @@ import { recordDevMessage } from '../../bot/web/dev-outbox';
 import type { Logger } from '../../platform/logger';
 import type { EmailSender, OutboundMessage, SmsSender } from './types';
 
-type RecordDevMessage = (message: { to: string; text: string; via?: string }) => void | Promise<void>;
+type RecordDevMessage = (message: {
+  to: string;
+  text: string;
+  via?: string;
+  origin?: OutboundMessage['origin'];
+}) => void | Promise<void>;
 
 /**
  * Development SMS: nothing leaves the machine. The message is logged without its secret values
  * (a password or code never reaches the logs), and handed to the web chat's development outbox
- * (bot/web/dev-outbox.ts) when the bot provides one, so a developer can read the code there.
+ * (bot/web/dev-outbox.ts), which shows it only to the browser whose chat caused it.
  */
 export class LogSmsSender implements SmsSender {
   readonly provider = 'log';
@@ -28,7 +33,12 @@ export class LogSmsSender implements SmsSender {
       },
       'sms (development sender, not sent)',
     );
-    await this.record({ to: phone, text: `${message.title}\n${message.text}`, via: 'sms' });
+    await this.record({
+      to: phone,
+      text: `${message.title}\n${message.text}`,
+      via: 'sms',
+      origin: message.origin,
+    });
   }
 }
 
@@ -44,6 +54,11 @@ export class LogEmailSender implements EmailSender {
       { to: to.address.replace(/^(.).*@/, '$1***@'), subject: message.title, key: message.key },
       'email (development sender, not sent)',
     );
-    await this.record({ to: to.address, text: `${message.title}\n${message.text}`, via: 'email' });
+    await this.record({
+      to: to.address,
+      text: `${message.title}\n${message.text}`,
+      via: 'email',
+      origin: message.origin,
+    });
   }
 }

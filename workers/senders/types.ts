@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app/context';
 import type { ActionValue } from '../../dialogs/replies';
 import type { Locale } from '../../i18n/types';
-import type { ChatChannel } from '../../services/contracts';
+import type { ChatChannel, ChatOrigin } from '../../services/contracts';
 
 /**
  * The seam between the notification processors and the outside world. A processor decides WHO hears
@@ -59,6 +59,8 @@ export interface OutboundMessage {
   sms: SmsContent;
   /** The ticket this is about, if any (for cards that link to it). */
   ticket?: { id: string; number: string | null; title: string };
+  /** The chat whose request caused it (a one-time code): only the development senders use it. */
+  origin?: ChatOrigin;
 }
 
 /** Thrown by a chat sender when the user cannot be reached there any more (bot removed, 48 h window closed). */

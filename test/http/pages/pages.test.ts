@@ -257,7 +257,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
       expect(start.forms()[0]!.inputs).toEqual(['login']);
       const sent = await browser.submit(start, { login: who.phone });
       expect(sent.status).toBe(200);
-      expect(sent.text()).toContain(`a code was sent to ${who.phone}`);
+      expect(sent.text()).toContain(`a code is on its way to ${who.phone}`);
       expect(sent.forms()[0]!.inputs).toEqual(['code', 'next', 'confirm']);
       const { rows } = await app.db.query<{ payload: { secret: { code: string } } }>(
         `select payload from outbox where topic = 'code.requested' and payload->'target'->>'address' = $1
@@ -296,7 +296,7 @@ describe.each(drivers)('secret pages [%s]', (driver) => {
       login: '+8613012345678',
     });
     expect(sent.status).toBe(200);
-    expect(sent.text()).toContain('如果该账号存在，验证码已发送到 +8613012345678');
+    expect(sent.text()).toContain('如果该账号存在，验证码正在发送到 +8613012345678');
   });
 });
 
