@@ -45,9 +45,10 @@ export async function buildContext(
 export async function startServer(
   ctx: AppContext,
   lifecycle: Lifecycle,
+  options: { botHooks?: Parameters<typeof createBot>[1] } = {},
 ): Promise<{ server: Server; url: string }> {
   await checkRedis(ctx.config.REDIS_URL);
-  const bot = await createBot(ctx);
+  const bot = await createBot(ctx, options.botHooks);
   lifecycle.add({ name: 'bot', stop: () => bot.stop() });
   const readiness: ReadinessCheck[] = [
     {

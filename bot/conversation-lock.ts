@@ -20,6 +20,11 @@ export interface RedisConversationLockOptions {
   waitMs?: number;
   /** A turn renews its lease for at most this long; a hung turn then stops blocking the conversation. */
   maxHoldMs?: number;
+  /**
+   * This process says it is alive every third of this (a Redis key with this lifetime); a lease held
+   * by a process whose key has expired is taken over at once instead of waiting for the lease to run out.
+   */
+  heartbeatMs?: number;
 }
 
 // Renew or release only a lease we still hold (the token is ours), in one step on the server.
@@ -27,6 +32,15 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 // Hands a lease from one of our finished turns (whose release failed) straight to the next turn.
 const TAKE_OVER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return nil end`;
+// Takes a lease whose holder (the process id before ':' in its token) no longer says it is alive.
+const TAKE_OVER_DEAD = `
+local holder = redis.call('get', KEYS[1])
+if not holder then return redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+local process = string.match(holder, '^([%w-]+):')
+if process and redis.call('exists', ARGV[3] .. process) == 0 then
+  return redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return nil`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,14 +52,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * The lease is an optimisation of fairness, not the guard of correctness: if Redis is unreachable, or
  * the wait runs out, the turn runs anyway and the state's eTag (bot/storage.ts) still refuses a
- * stale save (the user is asked to try again). A holder that crashed frees the conversation when its
- * lease expires.
+ * stale save (the user is asked to try again). Each process keeps a heartbeat key alive while it runs;
+ * a lease whose holder's heartbeat has stopped (the process was killed) is taken over as soon as that
+ * key expires (seconds), not when the lease would.
  */
 export class RedisConversationLock implements ConversationLock {
   private readonly local = new KeyedLock();
   private readonly leaseMs: number;
   private readonly waitMs: number;
   private readonly maxHoldMs: number;
+  private readonly heartbeatMs: number;
+  /** This process, as named in its lease tokens and its heartbeat key. */
+  readonly processId = randomUUID();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private beating: Promise<unknown> | undefined;
+  /** Leases taken over from processes that had stopped (for tests and logs). */
+  takeovers = 0;
   private lastWarning = 0;
   /**
    * Leases of turns of this process that have finished but whose release did not reach Redis (a
@@ -58,6 +80,32 @@ export class RedisConversationLock implements ConversationLock {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.waitMs = options.waitMs ?? 10_000;
     this.maxHoldMs = options.maxHoldMs ?? 60_000;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+  }
+
+  private get processKeyPrefix(): string {
+    return `${this.options.prefix}:turnproc:`;
+  }
+
+  /** Says this process is alive, now and then every third of the heartbeat, until `close`. */
+  private alive(): Promise<unknown> {
+    if (!this.beating) {
+      const beat = () =>
+        this.options
+          .redis()
+          .set(`${this.processKeyPrefix}${this.processId}`, '1', 'PX', this.heartbeatMs)
+          .catch((error) => this.warn(error, 'could not refresh the process heartbeat'));
+      this.beating = beat();
+      this.heartbeat = setInterval(beat, Math.max(50, Math.floor(this.heartbeatMs / 3)));
+      this.heartbeat.unref();
+    }
+    return this.beating;
+  }
+
+  /** Stops the heartbeat (the process is stopping; its leases are released by their turns). */
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -66,7 +114,8 @@ export class RedisConversationLock implements ConversationLock {
 
   private async acrossProcesses<T>(key: string, work: () => Promise<T>): Promise<T> {
     const redisKey = `${this.options.prefix}:turnlock:${key}`;
-    const token = randomUUID();
+    const token = `${this.processId}:${randomUUID()}`;
+    await this.alive();
     const held = await this.acquire(redisKey, token);
     if (!held) return work();
     const started = Date.now();
@@ -113,6 +162,17 @@ export class RedisConversationLock implements ConversationLock {
             .redis()
             .eval(TAKE_OVER, 1, redisKey, stale, token, String(this.leaseMs));
           if (taken === 'OK') return true;
+        }
+        const fromDead = await this.options
+          .redis()
+          .eval(TAKE_OVER_DEAD, 1, redisKey, token, String(this.leaseMs), this.processKeyPrefix);
+        if (fromDead === 'OK') {
+          this.takeovers += 1;
+          this.options.logger.info(
+            { key: redisKey },
+            'took over the conversation lease of a stopped process',
+          );
+          return true;
         }
       } catch (error) {
         this.warn(error, 'conversation lease unavailable; relying on the state eTag');

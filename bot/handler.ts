@@ -1,5 +1,4 @@
 import { ActivityHandler, type TurnContext } from 'botbuilder';
-import type { BotStates } from './state';
 
 /** The dialogs as the bot sees them (HelpdeskDialogs from dialogs/index.ts, or a test double). */
 export interface DialogRunner {
@@ -8,15 +7,12 @@ export interface DialogRunner {
 
 /**
  * The bot's ActivityHandler: messages, events (helpdesk.resume) and members joining go to the dialogs;
- * other activity types (typing, reactions, ...) are ignored. Conversation and user state are saved after
- * the dialogs ran. When the turn throws, nothing is saved: the conversation stays as it was before the
- * failed turn, so a half-applied step never sticks (the caller apologizes).
+ * other activity types (typing, reactions, ...) are ignored. It does not save state: the turn pipeline
+ * commits the state the dialogs changed together with the inbound mark (bot/turns.ts), and when the
+ * turn throws nothing is saved, so a half-applied step never sticks (the pipeline apologizes).
  */
 export class HelpdeskBot extends ActivityHandler {
-  constructor(
-    private readonly dialogs: DialogRunner,
-    private readonly states: BotStates,
-  ) {
+  constructor(private readonly dialogs: DialogRunner) {
     super();
     this.onMessage(async (context, next) => {
       await this.dialogs.run(context);
@@ -32,11 +28,5 @@ export class HelpdeskBot extends ActivityHandler {
       if ((context.activity.membersAdded ?? []).some((m) => m.id !== botId)) await this.dialogs.run(context);
       await next();
     });
-  }
-
-  override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.states.conversationState.saveChanges(context, false);
-    await this.states.userState.saveChanges(context, false);
   }
 }

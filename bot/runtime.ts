@@ -10,8 +10,7 @@ import { RedisConversationLock } from './conversation-lock';
 import { type DialogRunner, HelpdeskBot } from './handler';
 import { RendererRegistry } from './render';
 import { type BotStates, createStates } from './state';
-import { DbStorage } from './storage';
-import { TurnPipeline } from './turns';
+import { TurnPipeline, type TurnPipelineDeps } from './turns';
 
 export type ResumeEvent = { kind: 'signed_in' | 'password_changed' | 'password_reset' };
 
@@ -73,6 +72,8 @@ export type DialogsFactory = (
 export interface BotRuntimeOptions {
   dialogs: DialogsFactory;
   plugins: ChannelPlugin[];
+  /** Test seams (fault injection in a child process): see TurnPipelineDeps. */
+  hooks?: Pick<TurnPipelineDeps, 'beforeCommit'>;
   /** Extra HTTP modules mounted with the bot's (diagnostics, a channel without a plugin). */
   modules?: HttpModule[];
 }
@@ -82,13 +83,13 @@ export async function createBotRuntime(
   ctx: AppContext,
   options: BotRuntimeOptions,
 ): Promise<BotRuntime & { core: BotCore }> {
-  const states = createStates(new DbStorage(ctx.db));
+  const states = createStates(ctx.db);
   const dialogs = options.dialogs(
     { services: ctx.services, config: ctx.config, now: ctx.now, logger: ctx.logger },
     states.conversationState,
     states.userState,
   );
-  const bot = new HelpdeskBot(dialogs, states);
+  const bot = new HelpdeskBot(dialogs);
   // One Redis connection for the rate limits and conversation leases of this process, opened on first use.
   let runtimeRedis: ReturnType<typeof createRedis> | undefined;
   const redis = () => {
@@ -105,7 +106,9 @@ export async function createBotRuntime(
     bindings: ctx.services.bindings,
     logger: ctx.logger,
     bot,
+    states,
     lock,
+    beforeCommit: options.hooks?.beforeCommit,
   });
   const limiter = createRedisRateLimiter({
     redis,
@@ -151,6 +154,7 @@ export async function createBotRuntime(
 
     async stop() {
       for (const instance of [...channels.values()].reverse()) await instance.stop?.();
+      lock.close();
       await limiter.close(); // later hits fail open instead of reopening the connection
       const connection = runtimeRedis;
       runtimeRedis = undefined;

@@ -9,8 +9,9 @@ import { errorMessage } from './errors';
 import { type DialogDeps, Flow, type FlowState } from './flow';
 import type { KeywordGroup } from './keywords';
 import { IDS } from './main';
-import { ticketCard } from './models';
+import { submittedMessage, ticketCard } from './models';
 import type { Choice } from './replies';
+import { messageKey } from './turn';
 
 export interface DetailsState extends FlowState {
   /** Id or number, as the user gave it; replaced by the id once loaded. */
@@ -198,7 +199,7 @@ export class DetailsFlow extends Flow<DetailsState> {
         await this.say(step.context, t(locale, 'details.deleted'));
         return step.endDialog();
       } else if (stage === 'supplement' && result.kind === 'text') {
-        await tickets.addSupplement(actor, id, result.text);
+        await tickets.addSupplement(actor, id, result.text, { clientKey: messageKey(step.context) });
         state.notice = t(locale, 'details.supplement_added');
       } else if (stage === 'reopen_reason') {
         await tickets.reopen(actor, id, result.kind === 'text' ? result.text : undefined);
@@ -233,11 +234,7 @@ export class DetailsFlow extends Flow<DetailsState> {
       }
       case 'submit': {
         const { ticket, position } = await tickets.submit(actor, state.ticketId);
-        state.notice = t(locale, 'ticket.submitted', {
-          number: ticket.number ?? '',
-          position: position.position,
-          waiting: position.waiting,
-        });
+        state.notice = submittedMessage(locale, ticket, position);
         return this.loop(step);
       }
       case 'rate':

@@ -117,3 +117,17 @@ export function figureLabel(locale: string, figure: Figure): string {
   const base = t(locale, `figure.${figure.key}`);
   return figure.scope === 'organization' ? t(locale, 'figure.organization', { label: base }) : base;
 }
+
+/** "Submitted: number, and your place in the queue" (a replayed submit of a ticket taken since: no place). */
+export function submittedMessage(
+  locale: string,
+  ticket: { number: string | null },
+  position: { position: number; waiting: number } | null,
+): string {
+  if (!position) return t(locale, 'ticket.submitted_no_queue', { number: ticket.number ?? '' });
+  return t(locale, 'ticket.submitted', {
+    number: ticket.number ?? '',
+    position: position.position,
+    waiting: position.waiting,
+  });
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { t } from '../i18n';
 import { type CustomerActor, PRIORITIES, type Priority, type ReplyChannel } from '../services/contracts';
@@ -9,7 +10,7 @@ import { errorMessage } from './errors';
 import { type DialogDeps, Flow, type FlowState } from './flow';
 import type { ChatFile } from './input';
 import { IDS } from './main';
-import { categoryLabel, priorityLabel, replyChannelLabel } from './models';
+import { categoryLabel, priorityLabel, replyChannelLabel, submittedMessage } from './models';
 import type { ActionValue, Choice, Reply } from './replies';
 
 export const TITLE_MAX = 120;
@@ -19,6 +20,11 @@ type Stage = 'title' | 'description' | 'category' | 'priority' | 'attachments' |
 const FIELD_STAGES: Stage[] = ['title', 'description', 'category', 'priority'];
 
 export interface NewTicketState extends FlowState {
+  /**
+   * This flow's own key (made when it starts, kept in its state): the ticket it files carries it, so a
+   * turn replayed after a crash finds that ticket instead of filing a second one.
+   */
+  key?: string;
   /** The draft behind this dialog, once there is one (resumed, attachments added, saved). */
   draftId?: string;
   loaded?: boolean;
@@ -102,6 +108,7 @@ export class NewTicketFlow extends Flow<NewTicketState> {
   ): Promise<DialogTurnResult> {
     const { locale } = this.info(step.context);
     const actor = await actorFor(this.deps, step.context);
+    state.key ??= randomUUID();
     if (state.draftId && !state.loaded) {
       const draft = await this.deps.services.tickets.get(actor, state.draftId);
       if (draft.status !== 'draft') {
@@ -439,9 +446,11 @@ export class NewTicketFlow extends Flow<NewTicketState> {
     const fields = Object.fromEntries(
       Object.entries(state.fields).filter(([, v]) => v !== undefined && v !== ''),
     );
-    if (state.draftId) await tickets.updateDraft(actor, state.draftId, fields);
+    state.key ??= randomUUID();
+    const clientKey = state.key;
+    if (state.draftId) await tickets.updateDraft(actor, state.draftId, fields, { clientKey });
     else {
-      state.draftId = (await tickets.createDraft(actor, fields)).id;
+      state.draftId = (await tickets.createDraft(actor, fields, { clientKey })).id;
       state.loaded = true;
     }
     return state.draftId;
@@ -498,15 +507,10 @@ export class NewTicketFlow extends Flow<NewTicketState> {
     try {
       const ticketId = await this.ensureDraft(step, state);
       const actor = await actorFor(this.deps, step.context);
-      const { ticket, position } = await this.deps.services.tickets.submit(actor, ticketId);
-      await this.say(
-        step.context,
-        t(locale, 'ticket.submitted', {
-          number: ticket.number ?? '',
-          position: position.position,
-          waiting: position.waiting,
-        }),
-      );
+      const { ticket, position } = await this.deps.services.tickets.submit(actor, ticketId, {
+        clientKey: state.key,
+      });
+      await this.say(step.context, submittedMessage(locale, ticket, position));
       return step.endDialog();
     } catch (error) {
       if (!isDomainError(error)) throw error;

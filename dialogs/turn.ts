@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Activity, TurnContext } from 'botbuilder';
 import { DEFAULT_LOCALE, type Locale, resolveLocale } from '../i18n';
 import type { ChatChannel } from '../services/contracts';
@@ -102,4 +103,17 @@ export function turnInfo(context: TurnContext): TurnInfo {
   const info = context.turnState.get(TURN_INFO) as TurnInfo | undefined;
   if (!info) throw new Error('turn info missing: run dialogs through HelpdeskDialogs.run');
   return info;
+}
+
+/**
+ * A key for what this message does in the services (a supplement it adds): the same message handled
+ * again, after a crash before its turn was saved, does it once.
+ */
+export function messageKey(context: TurnContext): string | undefined {
+  const a = context.activity;
+  if (!a.id) return undefined;
+  return createHash('sha256')
+    .update(`${a.channelId}|${a.conversation?.id ?? ''}|${a.id}`)
+    .digest('hex')
+    .slice(0, 32);
 }

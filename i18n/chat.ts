@@ -113,6 +113,7 @@ export const chat: CatalogPair = {
     'ticket.edit_reply_channel': '修改通知方式',
     'ticket.submitted':
       '工单已提交，编号 {number}。\n当前共有{waiting}张工单等待受理，您排在第{position}位。',
+    'ticket.submitted_no_queue': '工单已提交，编号 {number}。',
     'ticket.draft_saved': '已保存为草稿"{title}"，可在"草稿箱"中继续编辑或提交。',
     'ticket.draft_resumed': '已打开草稿，继续编辑：',
     'ticket.cancelled_draft_kept': '已取消。已上传附件的草稿保留在"草稿箱"中。',
@@ -387,6 +388,7 @@ export const chat: CatalogPair = {
     'ticket.edit_reply_channel': 'Change updates',
     'ticket.submitted':
       'Ticket submitted: {number}.\n{waiting} ticket(s) are waiting; you are number {position}.',
+    'ticket.submitted_no_queue': 'Ticket submitted: {number}.',
     'ticket.draft_saved': 'Saved as draft "{title}". You can edit or submit it later from Drafts.',
     'ticket.draft_resumed': 'Draft opened, let us continue:',
     'ticket.cancelled_draft_kept': 'Cancelled. The draft with your attachments is kept in Drafts.',

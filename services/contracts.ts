@@ -322,17 +322,42 @@ export interface Figure {
 }
 
 export interface TicketService {
-  createDraft(actor: CustomerActor, fields: DraftFields): Promise<TicketDetails>;
-  updateDraft(actor: CustomerActor, ticketId: string, fields: DraftFields): Promise<TicketDetails>;
+  /**
+   * `clientKey`: the key of the chat flow filing it. Creating again with the same key gives the same
+   * ticket; updating or submitting a ticket this key already submitted is answered as done (a turn
+   * replayed after a crash does nothing twice).
+   */
+  createDraft(
+    actor: CustomerActor,
+    fields: DraftFields,
+    options?: { clientKey?: string },
+  ): Promise<TicketDetails>;
+  updateDraft(
+    actor: CustomerActor,
+    ticketId: string,
+    fields: DraftFields,
+    options?: { clientKey?: string },
+  ): Promise<TicketDetails>;
   deleteDraft(actor: CustomerActor, ticketId: string): Promise<void>;
   /** Validates the draft, numbers it and puts it in its queue as waiting. */
-  submit(actor: CustomerActor, ticketId: string): Promise<{ ticket: TicketDetails; position: QueuePosition }>;
+  /** The position is null only for a replayed submit of a ticket that is no longer waiting. */
+  submit(
+    actor: CustomerActor,
+    ticketId: string,
+    options?: { clientKey?: string },
+  ): Promise<{ ticket: TicketDetails; position: QueuePosition | null }>;
   addAttachment(actor: CustomerActor, ticketId: string, file: Omit<Attachment, 'id'>): Promise<Attachment>;
   list(actor: CustomerActor, query: ListQuery): Promise<Page<TicketSummary>>;
   /** By id or number; out of scope for the identity = not found. */
   get(actor: CustomerActor, ticketIdOrNumber: string): Promise<TicketDetails>;
   cancel(actor: CustomerActor, ticketId: string): Promise<TicketDetails>;
-  addSupplement(actor: CustomerActor, ticketId: string, text: string): Promise<TicketDetails>;
+  /** `clientKey`: the message that carried it; the same key adds it once. */
+  addSupplement(
+    actor: CustomerActor,
+    ticketId: string,
+    text: string,
+    options?: { clientKey?: string },
+  ): Promise<TicketDetails>;
   /** "Not solved": a resolved ticket inside the rating window goes back to in progress. */
   reopen(actor: CustomerActor, ticketId: string, reason?: string): Promise<TicketDetails>;
   share(actor: CustomerActor, ticketId: string, identityId: string): Promise<void>;

@@ -47,12 +47,35 @@ export type OutboxEvent =
 export type OutboxTopic = OutboxEvent['topic'];
 export type CodePurpose = 'sign_in' | 'reset_password' | 'contact_change';
 
+/**
+ * The order an event keeps: events of one lane are processed one after the other, in the order they
+ * were written (F9: a customer hears of one ticket's changes in the order they happened, whatever the
+ * channel and its rate limits). A ticket's customer news and its staff alerts are separate lanes (other
+ * recipients, so neither waits for the other); codes and credentials have none and never wait.
+ */
+export function laneOf(event: OutboxEvent): string | null {
+  switch (event.topic) {
+    case 'ticket.changed':
+    case 'ticket.queue_milestone':
+    case 'ticket.rating_reminder':
+    case 'ticket.shared':
+      return `ticket:${event.ticketId}`;
+    case 'staff.ticket_waiting':
+    case 'staff.rating_received':
+    case 'staff.ticket_supplemented':
+      return `staff:${event.ticketId}`;
+    case 'account.credentials':
+    case 'code.requested':
+      return null;
+  }
+}
+
 /** Writes an event to the outbox inside the caller's transaction. Returns the outbox id. */
 export async function enqueue(tx: Queryable, event: OutboxEvent): Promise<number> {
   const { topic, ...payload } = event;
   const { rows } = await tx.query<{ id: number }>(
-    'insert into outbox (topic, payload) values ($1, $2::jsonb) returning id',
-    [topic, JSON.stringify(payload)],
+    'insert into outbox (topic, payload, lane) values ($1, $2::jsonb, $3) returning id',
+    [topic, JSON.stringify(payload), laneOf(event)],
   );
   return rows[0]!.id;
 }

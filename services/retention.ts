@@ -33,7 +33,7 @@ const DAY_MS = 24 * HOUR_MS;
  *   last hour, so nothing it needs goes.
  * - inbound_seen: 2 days (WeCom retries within seconds, Teams within a minute).
  * - idempotency_keys: 2 days (a key is replayed for 24 hours, http/api/idempotency.ts).
- * - outbox: rows dispatched more than RETENTION_DAYS ago. A row not yet dispatched is never touched:
+ * - outbox: rows processed more than RETENTION_DAYS ago. A row not yet processed is never touched:
  *   it is a notification still on its way. A secret still in a row goes with it.
  * - deliveries: see `deliveries` below: RETENTION_DAYS but at least 31 days, and only once the
  *   outbox row of the key is gone.
@@ -69,7 +69,7 @@ export class DbRetention implements RetentionPurge {
       inbound_seen: await this.byCtid('inbound_seen', 'created_at < $1', ago(48 * HOUR_MS)),
       idempotency_keys: await this.byCtid('idempotency_keys', 'created_at < $1', ago(48 * HOUR_MS)),
       // Outbox before deliveries: a delivery key goes only once its outbox row has gone.
-      outbox: await this.byId('outbox', 'dispatched_at < $1', retention),
+      outbox: await this.byId('outbox', 'processed_at < $1', retention),
       deliveries: await this.deliveries(now),
       web_chat_inbox: await this.byId('web_chat_inbox', 'created_at < $1', retention),
     };

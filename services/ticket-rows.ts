@@ -26,6 +26,8 @@ export interface TicketRow {
   resolution: string | null;
   closed_at: Date | null;
   last_milestone: number | null;
+  /** The key of the chat flow that filed it (a replayed turn finds its own ticket again). */
+  client_key: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -51,6 +53,7 @@ export const TICKET_COLUMNS = [
   'resolution',
   'closed_at',
   'last_milestone',
+  'client_key',
   'created_at',
   'updated_at',
 ]

@@ -22,6 +22,23 @@ import { milestoneFor, queuePositionOf } from './ticket-queue';
 import { isUuid, PRIORITY_RANK, type TicketRow } from './ticket-rows';
 import { COMMENT_MAX, checkFields, checkSubmittable, SUPPLEMENT_MAX } from './ticket-validation';
 
+/**
+ * The key of the chat flow behind a draft (a random id the flow keeps in its state): a turn replayed
+ * after a crash finds the draft it created and the ticket it submitted, instead of doing it twice.
+ */
+export interface ClientKeyOption {
+  clientKey?: string;
+}
+
+const CLIENT_KEY = /^[\w-]{8,64}$/;
+
+function checkClientKey(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  if (typeof key !== 'string' || !CLIENT_KEY.test(key))
+    throw invalidInput('clientKey', 'invalid_client_key', 'not a client key');
+  return key;
+}
+
 export interface TicketServiceOptions {
   /** The configured categories (TICKET_CATEGORIES); a ticket's category is also its queue. */
   categories: readonly string[];
@@ -60,15 +77,22 @@ export class DbTicketService implements TicketService {
     });
   }
 
-  async createDraft(actor: CustomerActor, fields: DraftFields): Promise<TicketDetails> {
+  async createDraft(
+    actor: CustomerActor,
+    fields: DraftFields,
+    options: ClientKeyOption = {},
+  ): Promise<TicketDetails> {
     const viewer = await resolveViewer(this.db, actor);
     const f = checkFields(fields, this.categories);
+    const key = checkClientKey(options.clientKey);
     const now = this.now();
     const id = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         `insert into tickets (account_id, identity_id, organization_id, title, description, category, priority,
-                              reply_channel, status, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'draft', $9, $9) returning id`,
+                              reply_channel, status, client_key, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'draft', $9, $10, $10)
+         on conflict (identity_id, client_key) where client_key is not null do nothing
+         returning id`,
         [
           viewer.accountId,
           viewer.identityId,
@@ -78,21 +102,38 @@ export class DbTicketService implements TicketService {
           f.category ?? null,
           f.priority ?? null,
           f.replyChannel ? JSON.stringify(f.replyChannel) : null,
+          key,
           now,
         ],
       );
-      const ticketId = rows[0]!.id;
+      if (!rows[0]) {
+        // This flow filed its draft already (the turn is a replay after a crash): the same ticket.
+        const { rows: existing } = await tx.query<{ id: string }>(
+          'select id from tickets where identity_id = $1 and client_key = $2',
+          [viewer.identityId, key],
+        );
+        return existing[0]!.id;
+      }
+      const ticketId = rows[0].id;
       await appendEvent(tx, ticketId, 'created', { type: 'customer', id: viewer.identityId }, {}, now);
       return ticketId;
     });
     return this.details(viewer, id);
   }
 
-  async updateDraft(actor: CustomerActor, ticketId: string, fields: DraftFields): Promise<TicketDetails> {
+  async updateDraft(
+    actor: CustomerActor,
+    ticketId: string,
+    fields: DraftFields,
+    options: ClientKeyOption = {},
+  ): Promise<TicketDetails> {
     const viewer = await resolveViewer(this.db, actor);
     const f = checkFields(fields, this.categories);
+    const key = checkClientKey(options.clientKey);
     await this.db.transaction(async (tx) => {
-      const row = await this.draftForUpdate(tx, viewer, ticketId);
+      const found = await this.ownDraftOrReplay(tx, viewer, ticketId, key);
+      if (found === 'replay') return;
+      const row = found;
       const sets: string[] = [];
       const params: unknown[] = [row.id, this.now()];
       const set = (column: string, value: unknown, cast = '') => {
@@ -104,6 +145,8 @@ export class DbTicketService implements TicketService {
       if (f.category !== undefined) set('category', f.category);
       if (f.priority !== undefined) set('priority', f.priority);
       if (f.replyChannel !== undefined) set('reply_channel', JSON.stringify(f.replyChannel), '::jsonb');
+      // The flow now editing the draft owns it: its key finds the ticket again on a replayed turn.
+      if (key) set('client_key', key);
       await tx.query(`update tickets set ${[...sets, 'updated_at = $2'].join(', ')} where id = $1`, params);
     });
     return this.details(viewer, ticketId);
@@ -120,10 +163,16 @@ export class DbTicketService implements TicketService {
   async submit(
     actor: CustomerActor,
     ticketId: string,
-  ): Promise<{ ticket: TicketDetails; position: QueuePosition }> {
+    options: ClientKeyOption = {},
+  ): Promise<{ ticket: TicketDetails; position: QueuePosition | null }> {
     const viewer = await resolveViewer(this.db, actor);
+    const key = checkClientKey(options.clientKey);
     const position = await this.db.transaction(async (tx) => {
-      const row = await this.draftForUpdate(tx, viewer, ticketId);
+      const found = await this.ownDraftOrReplay(tx, viewer, ticketId, key);
+      // Submitted already by this very flow (a replayed turn): the same answer, nothing happens twice.
+      if (found === 'replay')
+        return (await queuePositionOf(tx, (await loadVisible(tx, viewer, ticketId)).row.id)) ?? null;
+      const row = found;
       await checkSubmittable(tx, row, this.categories);
       const now = this.now();
       const number = await this.nextNumber(tx, now);
@@ -172,6 +221,13 @@ export class DbTicketService implements TicketService {
     return this.db.transaction(async (tx) => {
       const { row } = await loadVisible(tx, viewer, ticketId, { forUpdate: true });
       if (row.status !== 'draft' && !OPEN.includes(row.status)) throw wrongState('ticket_closed', row);
+      // The same file twice on one ticket is the same attachment (a message handled again after a crash).
+      const { rows: existing } = await tx.query<Attachment>(
+        `select id, name, content_type as "contentType", size, url from ticket_attachments
+          where ticket_id = $1 and url = $2`,
+        [row.id, file.url],
+      );
+      if (existing[0]) return existing[0];
       const now = this.now();
       const { rows } = await tx.query<Attachment>(
         `insert into ticket_attachments (ticket_id, name, content_type, size, url, created_at)
@@ -222,13 +278,27 @@ export class DbTicketService implements TicketService {
     });
   }
 
-  async addSupplement(actor: CustomerActor, ticketId: string, text: string): Promise<TicketDetails> {
+  async addSupplement(
+    actor: CustomerActor,
+    ticketId: string,
+    text: string,
+    options: ClientKeyOption = {},
+  ): Promise<TicketDetails> {
     const body = typeof text === 'string' ? text.trim() : '';
     if (body === '') throw invalidInput('text', 'supplement_required', 'supplement is empty');
     if ([...body].length > SUPPLEMENT_MAX)
       throw invalidInput('text', 'supplement_too_long', 'supplement is too long');
+    const key = checkClientKey(options.clientKey);
     return this.change(actor, ticketId, async (tx, row, _access, viewer, now) => {
       if (!OPEN.includes(row.status)) throw wrongState('ticket_not_open', row);
+      if (key) {
+        // The message that carried it was handled before (a replayed turn): it is added once.
+        const { rows } = await tx.query(
+          `select 1 from ticket_events where ticket_id = $1 and kind = 'supplement' and data->>'clientKey' = $2`,
+          [row.id, key],
+        );
+        if (rows.length > 0) return;
+      }
       await tx.query('update tickets set updated_at = $2 where id = $1', [row.id, now]);
       // No push to the customer for their own supplement; the staff member handling it is told.
       const eventId = await appendEvent(
@@ -236,7 +306,7 @@ export class DbTicketService implements TicketService {
         row.id,
         'supplement',
         { type: 'customer', id: viewer.identityId },
-        { text: body },
+        key ? { text: body, clientKey: key } : { text: body },
         now,
       );
       if (row.accepted_by)
@@ -384,6 +454,22 @@ export class DbTicketService implements TicketService {
     const { row, access } = await loadVisible(tx, viewer, ticketId, { forUpdate: true });
     if (!access.owner) throw forbidden('not_ticket_owner');
     if (row.status !== 'draft') throw wrongState('ticket_not_draft', row);
+    return row;
+  }
+
+  /** The own draft, locked; or 'replay' when it is no draft any more because this flow (`key`) filed it. */
+  private async ownDraftOrReplay(
+    tx: Queryable,
+    viewer: Viewer,
+    ticketId: string,
+    key: string | null,
+  ): Promise<TicketRow | 'replay'> {
+    const { row, access } = await loadVisible(tx, viewer, ticketId, { forUpdate: true });
+    if (!access.owner) throw forbidden('not_ticket_owner');
+    if (row.status !== 'draft') {
+      if (key && row.client_key === key) return 'replay';
+      throw wrongState('ticket_not_draft', row);
+    }
     return row;
   }
 

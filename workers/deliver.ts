@@ -1,81 +1,70 @@
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { eraseSecretWhenDelivered, isDelivered, loadSecret, recordDelivery } from './deliveries';
-import { composeMessage, SECRET_KINDS } from './messages';
-import { planFallback } from './plan';
-import { type EventProcessorDeps, enqueueDeliveries } from './process-event';
-import type { DeliveryJobData } from './queues';
+import type { Queryable } from '../services/db/database';
+import { composeMessage } from './messages';
+import { type PlanContext, type PlannedDelivery, planFallback } from './plan';
 import type { RecipientLimiter } from './rate-limits';
-import type { OutboundMessage, Senders } from './senders/types';
+import type { Senders } from './senders/types';
 import { PermanentSendError, RecipientUnreachableError } from './senders/types';
 
-export interface DeliveryDeps extends EventProcessorDeps {
+export interface DeliveryDeps extends PlanContext {
   limiter: RecipientLimiter;
   /** Called after each recorded delivery (the benchmark measures latency here). */
-  onDelivered?: (data: DeliveryJobData) => void;
+  onDelivered?: (delivery: PlannedDelivery) => void;
   /** Test seam: runs between a successful send and its record (to simulate a crash right there). */
-  beforeRecord?: (data: DeliveryJobData) => Promise<void>;
+  beforeRecord?: (delivery: PlannedDelivery) => Promise<void>;
 }
 
-export type DeliveryResult =
+/**
+ * What became of one delivery:
+ * - sent (and recorded);
+ * - wait: over a provider limit for this recipient or channel, try again in `ms` (nothing counted
+ *   as an attempt, nothing sent);
+ * - fell_back: the chat cannot be reached; these deliveries to the account's SMS/email replace it;
+ * - refused: the provider refused for good (a bad address, a rejected template): not retried;
+ * - failed: a passing failure (timeout, 5xx, throttled): retried with back-off.
+ */
+export type DeliveryOutcome =
   | { status: 'sent' }
-  | { status: 'duplicate' }
-  | { status: 'fell_back'; to: string[] }
-  | { status: 'unreachable' };
+  | { status: 'wait'; ms: number }
+  | { status: 'fell_back'; replacements: PlannedDelivery[]; reason: string }
+  | { status: 'refused'; reason: string }
+  | { status: 'failed'; error: Error };
 
 /** The sender could not be found for this channel in this process (not configured). */
 class NoSenderError extends RecipientUnreachableError {}
 
 /**
- * Stage 2: one message to one recipient on one channel, at most once.
- *
- * Order: (1) skip if the key is in `deliveries`; (2) wait if the recipient is over a provider limit;
- * (3) render (reading a secret from the outbox row only now); (4) send; (5) record the key at once.
- * The only window for a duplicate is a crash between (4) returning and (5) committing: a few
- * milliseconds with nothing else in between, the record retried in-process if the database blips.
- * Downstream de-duplication covers most of that window too: the key is the web chat activity id and
- * the email Message-ID, and it is passed to SMS providers as the session context / out id.
- * A crash before (4) completes (a stalled job, a dropped connection) is simply retried: one delivery.
+ * One message to one recipient on one channel. The caller has checked that its key is not recorded
+ * yet; this waits for the provider's limits, renders (the secret is passed in, read with the outbox
+ * row, never from Redis), sends and records the key at once.
+ * The only window for a duplicate is a crash between the send returning and the record committing:
+ * a few milliseconds with nothing else in between, the record retried in-process if the database
+ * blips. Downstream de-duplication covers most of that window too: the key is the web chat activity
+ * id and the email Message-ID, and it is passed to SMS providers as the session context / out id.
  */
-export async function processDelivery(
+export async function deliverOne(
   deps: DeliveryDeps,
-  job: Job<DeliveryJobData>,
-  token?: string,
-): Promise<DeliveryResult> {
-  const data = job.data;
-  const { db } = deps.ctx;
-  if (await isDelivered(db, data.key)) return { status: 'duplicate' };
-
-  const wait = await deps.limiter.reserve(data.channel, data.to);
-  if (wait > 0) {
-    // Over the provider's limit for this recipient: back in the queue until the window opens; not an attempt.
-    await job.moveToDelayed(Date.now() + wait, token);
-    throw new DelayedError();
-  }
-
-  let secret: Record<string, string> | undefined;
-  if (SECRET_KINDS.has(data.spec.kind)) {
-    secret = await loadSecret(db, data.outboxId);
-    if (!secret) throw new UnrecoverableError('the secret of this event is no longer stored');
-  }
-  const message = composeMessage(data.key, data.spec, secret);
-
+  delivery: PlannedDelivery,
+  secret: Record<string, string> | undefined,
+): Promise<DeliveryOutcome> {
+  const wait = await deps.limiter.reserve(delivery.channel, delivery.to, {
+    code: delivery.spec.kind === 'code',
+  });
+  if (wait > 0) return { status: 'wait', ms: wait };
   try {
-    await send(deps.senders, data, message);
+    await send(deps.senders, delivery, composeMessage(delivery.key, delivery.spec, secret));
   } catch (error) {
-    if (error instanceof RecipientUnreachableError) return fallBack(deps, data, error);
-    if (error instanceof PermanentSendError) throw new UnrecoverableError(error.message);
-    throw error;
+    if (error instanceof RecipientUnreachableError) return fallBack(deps, delivery, error);
+    if (error instanceof PermanentSendError) return { status: 'refused', reason: error.message };
+    return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
   }
-
-  await deps.beforeRecord?.(data);
-  await withRetries(() => recordDelivery(db, data.key, deps.ctx.now()));
-  if (data.secretKeys) await eraseSecretWhenDelivered(db, data.outboxId, data.secretKeys);
-  deps.onDelivered?.(data);
+  await deps.beforeRecord?.(delivery);
+  await withRetries(() => recordDelivery(deps.ctx.db, delivery.key, deps.ctx.now()));
+  deps.onDelivered?.(delivery);
   return { status: 'sent' };
 }
 
-async function send(senders: Senders, data: DeliveryJobData, message: OutboundMessage): Promise<void> {
-  const to = data.to;
+async function send(senders: Senders, delivery: PlannedDelivery, message: ReturnType<typeof composeMessage>) {
+  const to = delivery.to;
   switch (to.kind) {
     case 'sms':
       return senders.sms.send(to.phone, message);
@@ -97,24 +86,30 @@ async function send(senders: Senders, data: DeliveryJobData, message: OutboundMe
  */
 async function fallBack(
   deps: DeliveryDeps,
-  data: DeliveryJobData,
+  delivery: PlannedDelivery,
   error: RecipientUnreachableError,
-): Promise<DeliveryResult> {
-  const log = deps.ctx.logger;
-  if (data.to.kind === 'chat' && !(error instanceof NoSenderError)) {
-    await deps.ctx.services.bindings.markUnreachable(data.to.channel, data.to.chatUserId);
+): Promise<DeliveryOutcome> {
+  if (delivery.to.kind === 'chat' && !(error instanceof NoSenderError)) {
+    await deps.ctx.services.bindings.markUnreachable(delivery.to.channel, delivery.to.chatUserId);
   }
-  const planned = await planFallback(deps, data);
-  if (planned.length === 0) {
-    log.warn({ key: data.key, reason: error.message }, 'delivery: recipient unreachable and no fallback');
-    return { status: 'unreachable' };
-  }
-  await enqueueDeliveries(deps, planned, data.createdAt);
-  log.info(
-    { key: data.key, reason: error.message, to: planned.map((p) => p.channel) },
-    'delivery: fell back',
-  );
-  return { status: 'fell_back', to: planned.map((p) => p.channel) };
+  return { status: 'fell_back', replacements: await planFallback(deps, delivery), reason: error.message };
+}
+
+/** The keys of these deliveries that are recorded as delivered (checked before sending). */
+export async function deliveredKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.query<{ key: string }>('select key from deliveries where key = any($1::text[])', [
+    keys,
+  ]);
+  return new Set(rows.map((r) => r.key));
+}
+
+/** Records a delivery; a second record of the same key is harmless (a concurrent duplicate run). */
+export async function recordDelivery(db: Queryable, key: string, at: Date): Promise<void> {
+  await db.query('insert into deliveries (key, created_at) values ($1, $2) on conflict (key) do nothing', [
+    key,
+    at,
+  ]);
 }
 
 async function withRetries(work: () => Promise<void>, attempts = 3): Promise<void> {

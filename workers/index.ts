@@ -1,20 +1,17 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { AppContext } from '../app/context';
 import { closeRedis, createRedis } from '../platform/redis';
-import { processDelivery } from './deliver';
 import { OutboxRelay } from './outbox-relay';
 import { processEvent } from './process-event';
 import {
   backoffDelay,
-  DELIVERY_CHANNELS,
   type DeliveryChannel,
-  type DeliveryJobData,
   EVENT_QUEUES,
   type EventJobData,
   type EventQueue,
   jobOptions,
+  type PlannedDelivery,
   SWEEP_QUEUE,
-  sendQueueName,
 } from './queues';
 import { CHANNEL_LIMITS, type ChannelLimits, RecipientLimiter } from './rate-limits';
 import { runSweep, upsertSchedules } from './schedules';
@@ -33,8 +30,8 @@ export interface WorkerOptions {
   schedules?: boolean;
   /** BullMQ lock duration (ms): how soon a crashed worker's job is taken over. Default 30 s. */
   lockDurationMs?: number;
-  onDelivered?: (data: DeliveryJobData) => void;
-  beforeRecord?: (data: DeliveryJobData) => Promise<void>;
+  onDelivered?: (delivery: PlannedDelivery) => void;
+  beforeRecord?: (delivery: PlannedDelivery) => Promise<void>;
 }
 
 export interface RunningWorkers {
@@ -49,8 +46,9 @@ export interface RunningWorkers {
 }
 
 /**
- * The background side (issue 6): outbox relay -> event queues -> planners -> per-channel send queues ->
- * senders, plus the scheduled sweeps. Every key starts with config.REDIS_PREFIX.
+ * The background side: outbox relay -> event queues -> one job per event that plans and sends its
+ * deliveries (in order per ticket, within each provider's limits), plus the scheduled sweeps. Every key
+ * starts with config.REDIS_PREFIX.
  */
 export async function startWorkers(ctx: AppContext, options: WorkerOptions = {}): Promise<RunningWorkers> {
   const { config, logger } = ctx;
@@ -78,18 +76,19 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
     EVENT_QUEUES,
     (name) => new Queue<EventJobData>(name, { connection: relayConnection, prefix }),
   );
-  const sendQueues = Object.fromEntries(
-    DELIVERY_CHANNELS.map((c) => [c, new Queue<DeliveryJobData>(sendQueueName(c), { connection, prefix })]),
-  ) as Record<DeliveryChannel, Queue<DeliveryJobData>>;
+  const eventQueues = mapValues(
+    EVENT_QUEUES,
+    (name) => new Queue<EventJobData>(name, { connection, prefix }),
+  );
   const sweepQueue = new Queue(SWEEP_QUEUE, { connection, prefix });
-  const allQueues = [...Object.values(eventQueuesForRelay), ...Object.values(sendQueues), sweepQueue];
+  const allQueues = [...Object.values(eventQueuesForRelay), ...Object.values(eventQueues), sweepQueue];
   for (const queue of allQueues) queue.on('error', onRedisError);
 
   const senders = await createSenders(ctx, options.senders);
   const deps = {
     ctx,
     senders,
-    sendQueues,
+    eventQueues: eventQueues as Record<EventQueue, Queue<EventJobData>>,
     limiter: new RecipientLimiter(connection, prefix, limits),
     onDelivered: options.onDelivered,
     beforeRecord: options.beforeRecord,
@@ -108,15 +107,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
   };
   const workers: Worker[] = [];
   for (const name of Object.values(EVENT_QUEUES)) {
-    workers.push(new Worker<EventJobData>(name, (job) => processEvent(deps, job), common));
-  }
-  for (const channel of DELIVERY_CHANNELS) {
-    workers.push(
-      new Worker<DeliveryJobData>(sendQueueName(channel), (job, token) => processDelivery(deps, job, token), {
-        ...common,
-        limiter: limits[channel]?.queue,
-      }),
-    );
+    workers.push(new Worker<EventJobData>(name, (job, token) => processEvent(deps, job, token), common));
   }
   if (options.schedules !== false) {
     workers.push(new Worker(SWEEP_QUEUE, (job: Job) => runSweep(ctx, job), { ...common, concurrency: 1 }));
@@ -182,11 +173,7 @@ export async function startWorkers(ctx: AppContext, options: WorkerOptions = {})
       await relay.stop();
       // close() waits for running jobs to finish: a send in progress completes and is recorded.
       await Promise.all(workers.map((w) => w.close()));
-      await Promise.all(
-        [...Object.values(eventQueuesForRelay), ...Object.values(sendQueues), sweepQueue].map((q) =>
-          q.close(),
-        ),
-      );
+      await Promise.all(allQueues.map((q) => q.close()));
       await senders.close();
       await Promise.all([connection, relayConnection].map((c) => closeRedis(c)));
     },

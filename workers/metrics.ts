@@ -12,6 +12,7 @@ export interface FailedJob {
   failedReason: string;
   failedAt: Date | null;
   outboxId: number | null;
+  /** The delivery (outbox id | recipient | channel) whose failure ended the job, if one did. */
   key: string | null;
 }
 
@@ -47,7 +48,7 @@ export class JobsInspector {
     for (const queue of this.queues) {
       const jobs = await queue.getFailed(0, limit - 1);
       for (const job of jobs) {
-        const data = (job.data ?? {}) as { outboxId?: number; key?: string };
+        const data = (job.data ?? {}) as { outboxId?: number; failedKey?: string };
         all.push({
           queue: queue.name,
           id: String(job.id),
@@ -56,7 +57,7 @@ export class JobsInspector {
           failedReason: job.failedReason ?? '',
           failedAt: job.finishedOn ? new Date(job.finishedOn) : null,
           outboxId: data.outboxId ?? null,
-          key: data.key ?? null,
+          key: data.failedKey ?? null,
         });
       }
     }

@@ -13,6 +13,11 @@ export interface OutboxRelayOptions {
   batch: number;
   /** How long a claimed row is ours; after that another relay may take it (we crashed). */
   leaseMs?: number;
+  /**
+   * A row relayed this long ago and still not processed is handed to the queue again: a no-op while
+   * its job exists (same job id), a new job if Redis lost it (restarted without persistence).
+   */
+  redispatchMs?: number;
   /** A Redis call that takes longer counts as failed: the rows are released and retried. */
   redisTimeoutMs?: number;
   now?: () => Date;
@@ -32,6 +37,9 @@ interface ClaimedRow {
  * released and the rows wait in the database; the relay backs off and tries again until it is back.
  * A crash between "added" and "marked" only re-adds the same job ids later: nothing is sent twice
  * (the job id, and the deliveries table behind it).
+ * The database stays the record until a row is processed (its job delivered it): a row relayed but not
+ * processed after `redispatchMs` is added again, so jobs lost with a Redis that restarted empty are
+ * made again instead of lost.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -40,11 +48,13 @@ export class OutboxRelay {
   private failures = 0;
   private wakeRequested = false;
   private readonly leaseMs: number;
+  private readonly redispatchMs: number;
   private readonly redisTimeoutMs: number;
   private readonly now: () => Date;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.redispatchMs = options.redispatchMs ?? 60_000;
     this.redisTimeoutMs = options.redisTimeoutMs ?? 5_000;
     this.now = options.now ?? (() => new Date());
   }
@@ -120,11 +130,18 @@ export class OutboxRelay {
     const { rows } = await this.options.db.query<ClaimedRow>(
       `update outbox o set lease_until = $2
         where o.id in (select id from outbox
-                        where dispatched_at is null and (lease_until is null or lease_until < $1)
+                        where processed_at is null
+                          and (dispatched_at is null or dispatched_at < $4)
+                          and (lease_until is null or lease_until < $1)
                         order by id limit $3 for update skip locked)
-          and o.dispatched_at is null
+          and o.processed_at is null
        returning o.id, o.topic, o.created_at`,
-      [now, new Date(now.getTime() + this.leaseMs), this.options.batch],
+      [
+        now,
+        new Date(now.getTime() + this.leaseMs),
+        this.options.batch,
+        new Date(now.getTime() - this.redispatchMs),
+      ],
     );
     return rows.sort((a, b) => a.id - b.id);
   }
@@ -158,10 +175,7 @@ export class OutboxRelay {
     } catch (error) {
       // Give the rows back at once, so this or another relay retries them as soon as Redis answers.
       await this.options.db
-        .query(
-          'update outbox set lease_until = null where id = any($1::bigint[]) and dispatched_at is null',
-          [rows.map((r) => r.id)],
-        )
+        .query('update outbox set lease_until = null where id = any($1::bigint[])', [rows.map((r) => r.id)])
         .catch(() => undefined);
       throw error;
     }

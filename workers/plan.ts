@@ -5,8 +5,8 @@ import type { Account, ChatChannel, ReplyChannel } from '../services/contracts';
 import { isDomainError } from '../services/errors';
 import type { OutboxEvent } from '../services/events';
 import { type NotificationFacts, notificationFacts, shareRecipient } from '../services/notification-facts';
-import { type MessageSpec, SECRET_KINDS } from './messages';
-import type { DeliveryChannel, DeliveryJobData } from './queues';
+import type { MessageSpec } from './messages';
+import type { DeliveryChannel, PlannedDelivery } from './queues';
 import type { Address, Senders } from './senders/types';
 
 /** An outbox row as the processors read it. */
@@ -16,8 +16,7 @@ export interface OutboxRow {
   createdAt: Date;
 }
 
-/** A delivery before it becomes a job. */
-export type PlannedDelivery = Omit<DeliveryJobData, 'secretKeys' | 'createdAt'>;
+export type { PlannedDelivery } from './queues';
 
 export interface PlanContext {
   ctx: AppContext;
@@ -242,7 +241,7 @@ function emailRoute(pc: PlanContext, account: Recipient): Route {
 }
 
 /** Fallback deliveries for a chat delivery that turned out unreachable (same event, same message). */
-export async function planFallback(pc: PlanContext, failed: DeliveryJobData): Promise<PlannedDelivery[]> {
+export async function planFallback(pc: PlanContext, failed: PlannedDelivery): Promise<PlannedDelivery[]> {
   if (!failed.fallbackAccountId) return [];
   const account = await pc.ctx.services.accounts.get(failed.fallbackAccountId);
   return accountFallback(pc, account).map((route) => ({
@@ -398,9 +397,4 @@ function planCode(pc: PlanContext, outboxId: number, event: CodeEvent): PlannedD
 /** The idempotency key of one delivery: (outbox id, recipient, channel). */
 export function deliveryKey(outboxId: number, recipient: string, channel: DeliveryChannel): string {
   return `o${outboxId}|${recipient}|${channel}`;
-}
-
-/** The keys whose message carries the row's secret (for erasing it once all are delivered). */
-export function secretKeysOf(planned: readonly PlannedDelivery[]): string[] {
-  return planned.filter((p) => SECRET_KINDS.has(p.spec.kind)).map((p) => p.key);
 }

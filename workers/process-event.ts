@@ -1,68 +1,190 @@
-import { createHash } from 'node:crypto';
-import type { Job, Queue } from 'bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { OutboxEvent } from '../services/events';
-import { eraseSecretWhenDelivered } from './deliveries';
-import { type OutboxRow, type PlanContext, type PlannedDelivery, planDeliveries, secretKeysOf } from './plan';
-import { type DeliveryChannel, type DeliveryJobData, type EventJobData, jobOptions } from './queues';
+import { type DeliveryDeps, deliveredKeys, deliverOne } from './deliver';
+import { SECRET_KINDS } from './messages';
+import { type OutboxRow, type PlannedDelivery, planDeliveries } from './plan';
+import { type EventJobData, type EventQueue, eventJobId } from './queues';
 
-export interface EventProcessorDeps extends PlanContext {
-  sendQueues: Record<DeliveryChannel, Queue<DeliveryJobData>>;
+export interface EventProcessorDeps extends DeliveryDeps {
+  /** The event queues, to see whether an older event of a lane failed for good. */
+  eventQueues: Record<EventQueue, Queue<EventJobData>>;
 }
 
-/** BullMQ job ids may not contain ':' (chat user ids do): the key's hash stands in, the key rides in the data. */
-export const deliveryJobId = (key: string) =>
-  `d-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+export type EventResult =
+  | { status: 'done'; delivered: number }
+  | { status: 'already_processed' }
+  | { status: 'stale' };
+
+/** News older than this is not sent any more (a row whose job was lost and found again much later). */
+const STALE_MS = 3 * 24 * 3600 * 1000;
+
+interface LoadedRow {
+  id: number;
+  topic: OutboxEvent['topic'];
+  payload: Record<string, unknown>;
+  created_at: Date;
+  lane: string | null;
+  processed_at: Date | null;
+  /** The oldest event of the same lane that is not processed yet, if any. */
+  blocked_by: number | null;
+}
 
 /**
- * Stage 1: an outbox event becomes delivery jobs, one per (recipient, channel), on the channel's send
- * queue. Safe to run again for the same row: same keys, same job ids.
+ * One outbox event, one job: plan who hears of it (workers/plan.ts), then send each delivery in turn,
+ * at most once each (the deliveries table), and mark the row processed. Safe to run again for the
+ * same row at any point: recorded deliveries are skipped, a processed row is left alone.
+ *
+ * - Order (F9): an event of a lane (one ticket's customer news, or its staff alerts) waits while an
+ *   older event of that lane is not processed: the customer hears of a ticket's changes in the order
+ *   they happened, on every channel, whatever the providers' limits make each one wait.
+ * - Limits: a delivery over a provider's limit delays the job until the window opens (not an
+ *   attempt); the deliveries already sent stay recorded.
+ * - Retries: a passing failure is retried with back-off after the other deliveries were tried; the
+ *   plan is kept in the job then, so a retry never re-plans to recipients the first run did not have.
+ *   A refusal for good is not retried; after the last attempt the row counts as processed (its lane
+ *   goes on) and the job stays in the failed list with the reasons.
+ * - Secrets (initial password, code) are read with the row, rendered at send time and erased from the
+ *   row once the event is processed: they never travel through Redis.
  */
 export async function processEvent(
   deps: EventProcessorDeps,
   job: Job<EventJobData>,
-): Promise<{ planned: number }> {
+  token?: string,
+): Promise<EventResult> {
   const { db } = deps.ctx;
-  const { rows } = await db.query<{
-    id: number;
-    topic: OutboxEvent['topic'];
-    payload: Record<string, unknown>;
-    created_at: Date;
-  }>('select id, topic, payload, created_at from outbox where id = $1', [job.data.outboxId]);
-  const found = rows[0];
-  if (!found) return { planned: 0 };
-  // The event as the domain wrote it; the secret stays out of the job and is read again at send time.
-  const { secret, ...payload } = found.payload;
-  const row: OutboxRow = {
-    id: found.id,
-    event: { topic: found.topic, ...payload } as OutboxEvent,
-    createdAt: found.created_at,
-  };
-  const planned = await planDeliveries(deps, row);
-  await enqueueDeliveries(deps, planned, job.data.createdAt);
-  const secretKeys = secretKeysOf(planned);
-  // Nobody to send the secret to (no phone or email): it must not stay in the table. (Most events carry
-  // none: no write for them.)
-  if (secret != null && secretKeys.length === 0) await eraseSecretWhenDelivered(db, found.id, []);
-  return { planned: planned.length };
+  const row = await loadRow(deps, job.data.outboxId);
+  if (!row || row.processed_at) return { status: 'already_processed' };
+  if (deps.ctx.now().getTime() - row.created_at.getTime() > STALE_MS) {
+    await markProcessed(deps, row.id);
+    deps.ctx.logger.warn({ outboxId: row.id, topic: row.topic }, 'notification too old to send: dropped');
+    return { status: 'stale' };
+  }
+  if (row.blocked_by !== null && !(await settleIfFailed(deps, row))) {
+    // An older event of this lane is still on its way: wait for it, checking again soon.
+    const waits = job.data.laneWaits ?? 0;
+    await job.updateData({ ...job.data, laneWaits: waits + 1 });
+    await job.moveToDelayed(Date.now() + Math.min(2000, 50 * 2 ** Math.min(waits, 6)), token);
+    throw new DelayedError();
+  }
+
+  const { secret, ...payload } = row.payload;
+  const plan: PlannedDelivery[] =
+    job.data.plan ??
+    (await planDeliveries(deps, {
+      id: row.id,
+      event: { topic: row.topic, ...payload } as OutboxEvent,
+      createdAt: row.created_at,
+    } satisfies OutboxRow));
+  const refused: Record<string, string> = { ...job.data.refused };
+  const done = await deliveredKeys(
+    db,
+    plan.map((p) => p.key),
+  );
+  const secretValues = (secret ?? undefined) as Record<string, string> | undefined;
+  let failure: { error: Error; key: string } | undefined;
+  let sent = 0;
+  // Fallback deliveries are appended while going: the loop reads the plan's length each round.
+  for (let i = 0; i < plan.length; i++) {
+    const delivery = plan[i]!;
+    if (done.has(delivery.key) || refused[delivery.key] !== undefined) continue;
+    if (SECRET_KINDS.has(delivery.spec.kind) && !secretValues) {
+      refused[delivery.key] = 'the secret of this event is no longer stored';
+      continue;
+    }
+    const outcome = await deliverOne(deps, delivery, secretValues);
+    switch (outcome.status) {
+      case 'sent':
+        sent += 1;
+        done.add(delivery.key);
+        break;
+      case 'wait':
+        await job.updateData({ ...job.data, plan, refused });
+        await job.moveToDelayed(Date.now() + outcome.ms, token);
+        throw new DelayedError();
+      case 'fell_back':
+        // Not a refusal: the message goes another way. Marked so that a retry does not try the chat again.
+        refused[delivery.key] = `fell back: ${outcome.reason}`;
+        if (outcome.replacements.length === 0) {
+          deps.ctx.logger.warn(
+            { key: delivery.key, reason: outcome.reason },
+            'delivery: unreachable, no fallback',
+          );
+        } else {
+          deps.ctx.logger.info(
+            { key: delivery.key, reason: outcome.reason, to: outcome.replacements.map((p) => p.channel) },
+            'delivery: fell back',
+          );
+        }
+        for (const replacement of outcome.replacements) {
+          if (!plan.some((p) => p.key === replacement.key)) plan.push(replacement);
+        }
+        break;
+      case 'refused':
+        refused[delivery.key] = outcome.reason;
+        deps.ctx.logger.warn({ key: delivery.key, reason: outcome.reason }, 'delivery refused for good');
+        break;
+      case 'failed':
+        failure ??= { error: outcome.error, key: delivery.key };
+        break;
+    }
+  }
+
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (failure && !lastAttempt) {
+    await job.updateData({ ...job.data, plan, refused, failedKey: failure.key });
+    throw failure.error;
+  }
+  // Everything was tried (or this was the last attempt): the row is done, its lane goes on.
+  await markProcessed(deps, row.id, secret !== undefined && secret !== null);
+  const refusals = Object.entries(refused).filter(([, reason]) => !reason.startsWith('fell back:'));
+  if (failure) {
+    await job.updateData({ ...job.data, plan, refused, failedKey: failure.key });
+    throw failure.error;
+  }
+  if (refusals.length > 0) {
+    await job.updateData({ ...job.data, plan, refused, failedKey: refusals[0]![0] });
+    throw new UnrecoverableError(refusals.map(([, reason]) => reason).join('; '));
+  }
+  return { status: 'done', delivered: sent };
 }
 
-export async function enqueueDeliveries(
-  deps: EventProcessorDeps,
-  planned: readonly PlannedDelivery[],
-  createdAt: number,
-): Promise<void> {
-  const secretKeys = secretKeysOf(planned);
-  const byChannel = new Map<DeliveryChannel, PlannedDelivery[]>();
-  for (const p of planned) byChannel.set(p.channel, [...(byChannel.get(p.channel) ?? []), p]);
-  await Promise.all(
-    [...byChannel].map(([channel, list]) =>
-      deps.sendQueues[channel].addBulk(
-        list.map((p) => ({
-          name: p.spec.kind,
-          data: { ...p, secretKeys: secretKeys.includes(p.key) ? secretKeys : undefined, createdAt },
-          opts: jobOptions(deps.ctx.config, deliveryJobId(p.key)),
-        })),
-      ),
-    ),
+/** The row, its secret and whether an older event of its lane is still open, in one statement. */
+async function loadRow(deps: EventProcessorDeps, outboxId: number): Promise<LoadedRow | undefined> {
+  const { rows } = await deps.ctx.db.query<LoadedRow>(
+    `select o.id, o.topic, o.payload, o.created_at, o.lane, o.processed_at,
+            (select e.id from outbox e
+              where o.lane is not null and e.lane = o.lane and e.id < o.id and e.processed_at is null
+              order by e.id limit 1) as blocked_by
+       from outbox o where o.id = $1`,
+    [outboxId],
+  );
+  return rows[0];
+}
+
+/**
+ * The older event this one waits for may never be processed: its job failed for good in a way that
+ * could not mark it (the process died during its last attempt). Then it is settled here and the lane
+ * goes on. True when nothing older blocks any more.
+ */
+async function settleIfFailed(deps: EventProcessorDeps, row: LoadedRow): Promise<boolean> {
+  let blocker = row.blocked_by;
+  while (blocker !== null) {
+    const states = await Promise.all(
+      Object.values(deps.eventQueues).map((q) => q.getJobState(eventJobId(blocker!))),
+    );
+    if (!states.includes('failed')) return false;
+    await markProcessed(deps, blocker, true);
+    const again = await loadRow(deps, row.id);
+    blocker = again?.blocked_by ?? null;
+  }
+  return true;
+}
+
+/** The row is done: its lane may go on, the relay stops handing it out, and its secret is erased. */
+async function markProcessed(deps: EventProcessorDeps, outboxId: number, eraseSecret = false): Promise<void> {
+  await deps.ctx.db.query(
+    `update outbox set processed_at = $2 ${eraseSecret ? `, payload = payload - 'secret'` : ''}
+      where id = $1 and processed_at is null`,
+    [outboxId, deps.ctx.now()],
   );
 }

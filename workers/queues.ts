@@ -6,10 +6,11 @@ import type { Address } from './senders/types';
 import { RetryLaterError } from './senders/types';
 
 /**
- * Two stages. An outbox event goes to the queue of its audience (customer, staff, account, codes);
- * its processor decides who hears about it and through which channel, and adds one delivery job per
- * (recipient, channel) to that channel's send queue. Send queues exist per channel so that each gets
- * its provider's rate limit (a BullMQ limiter is per queue) and a slow provider never holds up another.
+ * One job per outbox event, on the queue of its audience (customer, staff, account, codes): the
+ * processor decides who hears about it and through which channel, and sends each delivery itself
+ * (workers/process-event.ts). The audiences have queues of their own so that a flood of one (staff
+ * alerts, say) never holds up another, and one-time codes never wait behind progress notices.
+ * Provider limits are kept per channel and recipient with shared Redis counters (rate-limits.ts).
  */
 export const EVENT_QUEUES = {
   customer: 'notify-customer',
@@ -35,25 +36,28 @@ export const TOPIC_QUEUE: Record<OutboxTopic, EventQueue> = {
 export const DELIVERY_CHANNELS = ['web', 'teams', 'wecom', 'wechat_kf', 'sms', 'email'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
-export const sendQueueName = (channel: DeliveryChannel) => `send-${channel}`;
-
 export const SWEEP_QUEUE = 'sweeps';
 
-export const ALL_QUEUES: readonly string[] = [
-  ...Object.values(EVENT_QUEUES),
-  ...DELIVERY_CHANNELS.map(sendQueueName),
-  SWEEP_QUEUE,
-];
+export const ALL_QUEUES: readonly string[] = [...Object.values(EVENT_QUEUES), SWEEP_QUEUE];
 
-/** An outbox row on its way: only the id travels; the processor reads the row (secrets stay in the database). */
+/** An outbox row on its way: the row's id (its secret stays in the database) and what its job learnt. */
 export interface EventJobData {
   outboxId: number;
   topic: OutboxTopic;
   /** When the row was written (ms), for the latency measurement. */
   createdAt: number;
+  /** The deliveries as first planned, kept once the job has to wait or retry (a retry never re-plans). */
+  plan?: PlannedDelivery[];
+  /** Deliveries not to try again: refused for good by the provider, or replaced by a fallback; with why. */
+  refused?: Record<string, string>;
+  /** The delivery whose failure the job's last attempt reports. */
+  failedKey?: string;
+  /** How often the job waited for an older event of its lane. */
+  laneWaits?: number;
 }
 
-export interface DeliveryJobData {
+/** One message to one recipient on one channel, as planned (workers/plan.ts). */
+export interface PlannedDelivery {
   outboxId: number;
   /** Idempotency key: one per (outbox id, recipient, channel); recorded in `deliveries` once sent. */
   key: string;
@@ -62,9 +66,6 @@ export interface DeliveryJobData {
   spec: MessageSpec;
   /** A customer's chat delivery: the account whose SMS/email take over if the chat is unreachable. */
   fallbackAccountId?: string;
-  /** Keys of every delivery of this outbox row that carries its secret: once all are recorded, the secret is erased. */
-  secretKeys?: string[];
-  createdAt: number;
 }
 
 /** Outbox row id -> BullMQ job id: the same row can be added any number of times, it exists once. */

@@ -8,10 +8,16 @@ export interface Window {
 }
 
 export interface ChannelLimits {
-  /** For the whole send queue, all workers together (BullMQ limiter). */
-  queue?: { max: number; duration: number };
+  /** For the whole channel, all workers together (an app-wide provider limit). */
+  channel?: Window[];
   /** Per recipient (conversation, member, phone), enforced with shared Redis counters. */
   perRecipient?: Window[];
+  /**
+   * Per recipient for one-time codes, counted apart from everything else (SMS): a code never waits
+   * behind progress notices to the same number. With `perRecipient` it stays within what the provider
+   * allows per number (configure its frequency limit to the sum).
+   */
+  perRecipientCodes?: Window[];
   /** Per staff group robot / channel. */
   perGroup?: Window[];
 }
@@ -26,7 +32,7 @@ export const CHANNEL_LIMITS: Record<DeliveryChannel, ChannelLimits> = {
   web: {},
   // Teams: ~30 requests/s per app per tenant; per conversation 7/s, 60/30 s, 1,800/h.
   teams: {
-    queue: { max: 30, duration: 1000 },
+    channel: [{ max: 30, windowMs: 1000 }],
     perRecipient: [
       { max: 7, windowMs: 1000 },
       { max: 60, windowMs: 30_000 },
@@ -50,17 +56,23 @@ export const CHANNEL_LIMITS: Record<DeliveryChannel, ChannelLimits> = {
   // The window starts at the customer's message, which only the kf sender knows: it refuses with
   // RecipientUnreachableError when the window is closed or used up, and the delivery falls back.
   wechat_kf: { perRecipient: [{ max: 5, windowMs: 48 * 3_600_000 }] },
-  // SMS: the carriers' per-number frequency control (Tencent and Alibaba both default to about
-  // one message per number per 30-60 s and a few per hour); the API itself allows far more.
+  // SMS: the carriers' per-number frequency control (Tencent and Alibaba both default to about one
+  // message per number per 30-60 s and a few per hour; the API itself allows far more). Notices and
+  // codes each get one per 30 s, so the provider's per-number limit must allow two per 30 s and 20 an
+  // hour (README); codes are further limited by the code service (one a minute, five an hour).
   sms: {
-    queue: { max: 100, duration: 1000 },
+    channel: [{ max: 100, windowMs: 1000 }],
     perRecipient: [
+      { max: 1, windowMs: 30_000 },
+      { max: 10, windowMs: 3_600_000 },
+    ],
+    perRecipientCodes: [
       { max: 1, windowMs: 30_000 },
       { max: 10, windowMs: 3_600_000 },
     ],
   },
   // SMTP relays throttle connections and messages per second; 50/s with pooled connections is safe.
-  email: { queue: { max: 50, duration: 1000 } },
+  email: { channel: [{ max: 50, windowMs: 1000 }] },
 };
 
 /** Who a per-recipient counter counts: a conversation, a member, a phone number, a group. */
@@ -107,13 +119,27 @@ export class RecipientLimiter {
     private readonly limits: Record<DeliveryChannel, ChannelLimits> = CHANNEL_LIMITS,
   ) {}
 
-  /** 0 when the message may go now (and it is counted), else milliseconds to wait. */
-  async reserve(channel: DeliveryChannel, to: Address, now = Date.now()): Promise<number> {
+  /**
+   * 0 when the message may go now (and it is counted in every window), else milliseconds to wait.
+   * `code`: a one-time code, counted in the recipient's code windows instead of the notice ones.
+   */
+  async reserve(channel: DeliveryChannel, to: Address, options: { code?: boolean; now?: number } = {}) {
+    const now = options.now ?? Date.now();
+    const limits = this.limits[channel];
     const { key, group } = recipientKey(to);
-    const rules = (group ? this.limits[channel].perGroup : this.limits[channel].perRecipient) ?? [];
+    const personal = group
+      ? limits.perGroup
+      : options.code && limits.perRecipientCodes
+        ? limits.perRecipientCodes
+        : limits.perRecipient;
+    const who = options.code && !group ? `${key}:code` : key;
+    const rules = [
+      ...(limits.channel ?? []).map((r) => ({ ...r, key: 'all' })),
+      ...(personal ?? []).map((r) => ({ ...r, key: who })),
+    ];
     if (rules.length === 0) return 0;
     const keys = rules.map(
-      (r) => `${this.prefix}:rl:${channel}:${r.max}/${r.windowMs}:${key}:${Math.floor(now / r.windowMs)}`,
+      (r) => `${this.prefix}:rl:${channel}:${r.max}/${r.windowMs}:${r.key}:${Math.floor(now / r.windowMs)}`,
     );
     const args = [...rules.flatMap((r) => [String(r.max), String(r.windowMs)]), String(now)];
     const wait = await this.redis.eval(RESERVE, keys.length, ...keys, ...args);

@@ -87,11 +87,13 @@ export function createWebChatModules(deps: WebChatRoutesDeps): HttpModule[] {
   const runTurn = async (
     activity: Partial<Activity>,
   ): Promise<{ outcome: TurnOutcome; activities: WebMessage[] }> => {
-    let outcome: TurnOutcome = 'handled';
+    const result: { outcome: TurnOutcome } = { outcome: 'handled' };
     const sent = await deps.adapter.processActivity(activity, async (context) => {
-      outcome = await deps.pipeline.handle(context, { inbound: true });
+      result.outcome = await deps.pipeline.handle(context, { inbound: true });
     });
-    return { outcome, activities: sent.map((a, i) => render(a, `${activity.id}-${i}`)) };
+    // Handled meanwhile by another process (no shared lease): its answer was the one; this one is dropped.
+    if (result.outcome === 'duplicate') return { outcome: result.outcome, activities: [] };
+    return { outcome: result.outcome, activities: sent.map((a, i) => render(a, `${activity.id}-${i}`)) };
   };
 
   const baseActivity = (chatUserId: string, locale: string): Partial<Activity> => ({

@@ -49,10 +49,16 @@ export class WebChatSessions {
     return given.length === expected.length && timingSafeEqual(given, expected) ? chatUserId : undefined;
   }
 
+  /** A new chat user id and the cookie value that proves it. */
+  mint(): { chatUserId: string; cookieValue: string } {
+    const chatUserId = `web_${randomBytes(24).toString('base64url')}`;
+    return { chatUserId, cookieValue: `${chatUserId}.${this.sign(chatUserId)}` };
+  }
+
   /** A new chat user for this browser, its cookie set on the response. */
   issue(res: Response): string {
-    const chatUserId = `web_${randomBytes(24).toString('base64url')}`;
-    res.cookie(WEB_CHAT_COOKIE, `${chatUserId}.${this.sign(chatUserId)}`, {
+    const { chatUserId, cookieValue } = this.mint();
+    res.cookie(WEB_CHAT_COOKIE, cookieValue, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.secure(),

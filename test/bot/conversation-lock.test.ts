@@ -15,7 +15,9 @@ describe('conversation lock across processes (Redis lease)', () => {
   const clients: IORedis[] = [];
 
   /** A lock as one process would hold it: its own Redis connection, the shared prefix. */
-  const processLock = (options: { leaseMs?: number; waitMs?: number; url?: string } = {}) => {
+  const processLock = (
+    options: { leaseMs?: number; waitMs?: number; url?: string; heartbeatMs?: number } = {},
+  ) => {
     const client = new IORedis(options.url ?? REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
     client.on('error', () => undefined);
     clients.push(client);
@@ -53,6 +55,47 @@ describe('conversation lock across processes (Redis lease)', () => {
       if (keys.length) await redis.del(...keys);
     }
     await closeRedis(redis);
+  });
+
+  it("a lease held by a process that stopped (its heartbeat gone) is taken over at once, not after the lease's lifetime", async () => {
+    const dead = processLock({ leaseMs: 60_000, heartbeatMs: 300 });
+    const alive = processLock({ leaseMs: 60_000, waitMs: 60_000, heartbeatMs: 300 });
+    let release!: () => void;
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const first = dead.run('conv', async () => {
+      entered();
+      await hung;
+    });
+    await holding;
+    // The holder is killed: no more heartbeat (its lease would stay another minute).
+    dead.close();
+    const started = Date.now();
+    expect(await alive.run('conv', async () => 'second')).toBe('second');
+    expect(alive.takeovers).toBe(1);
+    // Not the lease's minute, nor the 60 s wait: the heartbeat's lifetime and a few retries.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    release();
+    await first;
+  });
+
+  it('a live holder is never taken over: its heartbeat keeps its lease its own', async () => {
+    const holder = processLock({ leaseMs: 2000, heartbeatMs: 300 });
+    const other = processLock({ leaseMs: 2000, waitMs: 10_000, heartbeatMs: 300 });
+    const { state, work } = tracker();
+    await Promise.all([
+      holder.run('conv', work('a', 1200)),
+      sleep(50).then(() => other.run('conv', work('b', 10))),
+    ]);
+    expect(state.maxActive).toBe(1);
+    expect(other.takeovers).toBe(0);
+    holder.close();
+    other.close();
   });
 
   it('runs turns of one conversation from two processes one at a time, and other conversations alongside', async () => {

@@ -87,7 +87,7 @@ describeEachDriver('bot state storage', (db) => {
   });
 
   it('makes botbuilder ConversationState refuse a stale save (it would write with "*" on its own)', async () => {
-    const { conversationState } = createStates(storage());
+    const { conversationState } = createStates(db.db);
     const counter = conversationState.createProperty<number>('counter');
     const conversation = key('conversation');
     // Two turns of the same conversation load the same version, as two processes would.
@@ -106,6 +106,35 @@ describeEachDriver('bot state storage', (db) => {
     await counter.set(c, 3);
     await conversationState.saveChanges(c);
     expect(await counter.get(turnFor(conversation), 0)).toBe(3);
+  });
+
+  it('commits a turn: changed state and the inbound mark in one transaction, or nothing of it', async () => {
+    const states = createStates(db.db);
+    const counter = states.conversationState.createProperty<number>('counter');
+    const conversation = key('commit');
+    const inbound = `web:${conversation}:m1`;
+    const a = turnFor(conversation);
+    await counter.set(a, 1);
+    expect(await states.commit(a, inbound)).toBe('committed');
+    expect(await counter.get(turnFor(conversation), 0)).toBe(1);
+    // The same inbound id handled again (another process, no lease): nothing of the second turn is kept.
+    const b = turnFor(conversation);
+    await counter.set(b, 99);
+    expect(await states.commit(b, inbound)).toBe('duplicate');
+    expect(await counter.get(turnFor(conversation), 0)).toBe(1);
+    // A stale state save fails the whole commit: the inbound id is not marked, a resend runs again.
+    const stale = turnFor(conversation);
+    const fresh = turnFor(conversation);
+    await counter.set(stale, (await counter.get(stale, 0)) + 1);
+    await counter.set(fresh, (await counter.get(fresh, 0)) + 1);
+    expect(await states.commit(fresh, `${inbound}-fresh`)).toBe('committed');
+    await expect(states.commit(stale, `${inbound}-stale`)).rejects.toThrow(StorageEtagConflictError);
+    const { rows } = await db.db.query('select key from inbound_seen where key = $1', [`${inbound}-stale`]);
+    expect(rows).toEqual([]);
+    // Nothing changed and nothing inbound: no write at all.
+    const idle = turnFor(conversation);
+    await counter.get(idle, 0);
+    expect(await states.commit(idle)).toBe('committed');
   });
 
   it('a plain ConversationState on DbStorage keeps botbuilder semantics (last writer wins)', async () => {

@@ -78,8 +78,8 @@ async function outbox(
   dispatchedAt: Date | null,
 ): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `insert into outbox (topic, payload, created_at, dispatched_at)
-     values ('ticket.changed', $1::jsonb, $2, $3) returning id`,
+    `insert into outbox (topic, payload, created_at, dispatched_at, processed_at)
+     values ('ticket.changed', $1::jsonb, $2, $3, $3) returning id`,
     [JSON.stringify({ label }), createdAt, dispatchedAt],
   );
   return rows[0]!.id;
@@ -245,8 +245,8 @@ describeEachDriver('retention of transient rows', (ctx) => {
     );
     await db.query(`insert into inbound_seen (key, created_at) values ('fresh', $1)`, [ago(HOUR)]);
     await db.query(
-      `insert into outbox (topic, payload, created_at, dispatched_at)
-       select 'ticket.changed', '{}'::jsonb, $1, $1 from generate_series(1, 17)`,
+      `insert into outbox (topic, payload, created_at, dispatched_at, processed_at)
+       select 'ticket.changed', '{}'::jsonb, $1, $1, $1 from generate_series(1, 17)`,
       [ago(40 * DAY)],
     );
     await db.query(
@@ -274,8 +274,8 @@ describeEachDriver('retention of transient rows', (ctx) => {
       [ago(3 * DAY), n],
     );
     await db.query(
-      `insert into outbox (topic, payload, created_at, dispatched_at)
-       select 'ticket.changed', '{}'::jsonb, $1, $1 from generate_series(1, $2::int)`,
+      `insert into outbox (topic, payload, created_at, dispatched_at, processed_at)
+       select 'ticket.changed', '{}'::jsonb, $1, $1, $1 from generate_series(1, $2::int)`,
       [ago(40 * DAY), n],
     );
     await db.query(

@@ -65,8 +65,8 @@ describeEachDriver('tickets (F5-F7)', (ctx) => {
         actions: ['queue', 'cancel', 'supplement', 'share'],
       });
       expect(ticket.submittedAt).toBeInstanceOf(Date);
-      expect(position.queue).toBe('technical');
-      expect(position.position).toBeGreaterThanOrEqual(1);
+      expect(position!.queue).toBe('technical');
+      expect(position!.position).toBeGreaterThanOrEqual(1);
       expect(ticket.timeline.map((e) => e.kind)).toEqual(['created', 'submitted']);
       expect(ticket.timeline[1]).toMatchObject({ actorType: 'customer', actorName: 'Alice' });
       expect((await outboxFor(ctx.db, draft.id)).map((e) => e.topic)).toEqual(['staff.ticket_waiting']);

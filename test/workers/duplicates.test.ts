@@ -48,13 +48,14 @@ describe.each(drivers)('exactly once [%s]', (driver) => {
       [ticket.id],
     );
     const outboxId = rows[0]!.id;
-    // A relay that crashed before marking the row: it goes out again, with the same job id (a no-op) ...
-    await h.db.query('update outbox set dispatched_at = null where id = $1', [outboxId]);
+    // A relay that crashed before marking the row (and a job that had not marked it processed): it goes
+    // out again, with the same job id (a no-op) ...
+    await h.db.query('update outbox set dispatched_at = null, processed_at = null where id = $1', [outboxId]);
     await workers.relayNow();
     // ... and once more after every finished job was removed from Redis: the event is planned again and
     // its delivery runs again, and the deliveries table stops it.
     await cleanCompleted(h.prefix);
-    await h.db.query('update outbox set dispatched_at = null where id = $1', [outboxId]);
+    await h.db.query('update outbox set dispatched_at = null, processed_at = null where id = $1', [outboxId]);
     await workers.relayNow();
     await eventually(
       async () =>

@@ -61,12 +61,15 @@ describe('failing sender', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(600);
 
     const [failed] = await inspector.failedJobs();
-    expect(failed).toMatchObject({ queue: 'send-email', attemptsMade: 4, name: 'ticket.accepted' });
+    expect(failed).toMatchObject({ queue: 'notify-customer', attemptsMade: 4, name: 'ticket.changed' });
     expect(failed!.failedReason).toContain('fake SMTP failure');
     expect(failed!.key).toMatch(/\|account:.*\|email$/);
 
     const readiness = createJobsReadiness(h.ctx.config);
-    await expect(readiness.check()).resolves.toEqual({ failedJobs: 1, failedByQueue: { 'send-email': 1 } });
+    await expect(readiness.check()).resolves.toEqual({
+      failedJobs: 1,
+      failedByQueue: { 'notify-customer': 1 },
+    });
     await readiness.close();
 
     // Nothing was recorded as delivered for the failed email, so a manual retry would still send it.

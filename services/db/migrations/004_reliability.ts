@@ -10,7 +10,9 @@ import type { Migration } from '../migrate';
  * - tickets.client_key: the key of the chat flow that filed a ticket, so a turn replayed after a crash
  *   finds the ticket it already filed instead of filing it twice.
  * - outbox.lane / processed_at: notifications of one ticket are processed in the order they were
- *   written; an event waits while an older one of its lane is not processed yet.
+ *   written (an event waits while an older one of its lane is not processed yet), and a row counts as
+ *   done only once its job has delivered it: until then the relay hands it to the queue again, so a
+ *   Redis that lost its jobs (restarted without persistence) loses no notification.
  */
 export const reliability: Migration = {
   version: 4,
@@ -41,6 +43,10 @@ create unique index tickets_client_key on tickets (identity_id, client_key) wher
 
 alter table outbox add column lane text;
 alter table outbox add column processed_at timestamptz;
+-- Rows relayed before this version were processed by the jobs they became.
+update outbox set processed_at = dispatched_at where dispatched_at is not null;
 create index outbox_lane_open on outbox (lane, id) where lane is not null and processed_at is null;
+drop index outbox_pending;
+create index outbox_unprocessed on outbox (id) where processed_at is null;
 `,
 };
