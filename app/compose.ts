@@ -34,6 +34,7 @@ export async function buildContext(
     ratingWindowDays: config.RATING_WINDOW_DAYS,
     ratingReminderHours: config.RATING_REMINDER_HOURS,
     retentionDays: config.RETENTION_DAYS,
+    anonymousRetentionDays: config.ANONYMOUS_RETENTION_DAYS,
     now,
     scrypt: options.scrypt,
     codes: { secret: appSecret(config) },

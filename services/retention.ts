@@ -3,6 +3,11 @@ import type { Database } from './db/database';
 export interface RetentionOptions {
   /** RETENTION_DAYS: how long sent notifications, their delivery records and web chat messages stay. */
   retentionDays?: number;
+  /**
+   * ANONYMOUS_RETENTION_DAYS: how long a chat user that is not signed in (and its dialog state and web
+   * chat inbox) stays after it last spoke, and how long an upload no message carried stays.
+   */
+  anonymousDays?: number;
   now?: () => Date;
   /** Rows deleted per statement; a purge loops until nothing is due. */
   batchSize?: number;
@@ -17,6 +22,11 @@ export interface RetentionCounts {
   outbox: number;
   deliveries: number;
   web_chat_inbox: number;
+  /** Idle chat users that are not signed in (bindings), with their bot state and web chat inbox. */
+  idle_chat_users: number;
+  idle_chat_state: number;
+  /** Web chat uploads no message carried. */
+  uploads: number;
 }
 
 export interface RetentionPurge {
@@ -40,14 +50,22 @@ const DAY_MS = 24 * HOUR_MS;
  * - web_chat_inbox: messages written more than RETENTION_DAYS ago, delivered or not (a web chat user
  *   who stays away that long no longer needs old progress pushes; the ticket itself keeps its history).
  *
- * Business records (accounts, identities, bindings, tickets, their events and ratings, staff, bot state)
- * are never touched. Each statement deletes at most `batchSize` rows it locked with
+ * - chat users that are not signed in and have not spoken for ANONYMOUS_RETENTION_DAYS (default 7):
+ *   their binding, their conversation and user state (bot_state, keyed as botbuilder keys them) and
+ *   their web chat inbox. Anybody may open a web chat; what the visits that never signed in left behind
+ *   does not pile up. Signed-in chat users are never touched.
+ * - uploads: files no message carried (uploaded, then the page was left), ANONYMOUS_RETENTION_DAYS
+ *   after the upload. A file a message carried is part of the conversation and may be an attachment.
+ *
+ * Business records (accounts, identities, signed-in bindings, tickets, their events and ratings,
+ * staff, their bot state) are never touched. Each statement deletes at most `batchSize` rows it locked with
  * `for update skip locked`, in its own short transaction: no statement holds many locks for long, and
  * two purges at once (two workers, a slow tick overlapping the next) take disjoint rows instead of
  * waiting on each other or deadlocking.
  */
 export class DbRetention implements RetentionPurge {
   private readonly days: number;
+  private readonly anonymousDays: number;
   private readonly now: () => Date;
   private readonly batch: number;
 
@@ -56,6 +74,7 @@ export class DbRetention implements RetentionPurge {
     options: RetentionOptions = {},
   ) {
     this.days = Math.max(1, options.retentionDays ?? 30);
+    this.anonymousDays = Math.max(1, options.anonymousDays ?? 7);
     this.now = options.now ?? (() => new Date());
     this.batch = options.batchSize ?? 1000;
   }
@@ -72,7 +91,56 @@ export class DbRetention implements RetentionPurge {
       outbox: await this.byId('outbox', 'processed_at < $1', retention),
       deliveries: await this.deliveries(now),
       web_chat_inbox: await this.byId('web_chat_inbox', 'created_at < $1', retention),
+      ...(await this.idleChatUsers(ago(this.anonymousDays * DAY_MS))),
+      uploads: await this.byCtid('uploads', 'attached_at is null and created_at < $1', ago(this.anonymousDays * DAY_MS)),
     };
+  }
+
+  /**
+   * Idle chat users that are not signed in, a batch at a time: the binding goes with the conversation
+   * and user state botbuilder stored for it (`<channel id>/conversations/<conversation id>/` and
+   * `<channel id>/users/<chat user id>/`, the channel and conversation as its reference names them) and
+   * its web chat inbox, in one statement.
+   */
+  private async idleChatUsers(cutoff: Date): Promise<{ idle_chat_users: number; idle_chat_state: number }> {
+    let users = 0;
+    let states = 0;
+    for (;;) {
+      const { rows } = await this.db.query<{ users: number; states: number }>(
+        `with gone as (
+           delete from chat_bindings
+            where id in (select id from chat_bindings
+                          where account_id is null and last_seen_at < $1
+                          order by last_seen_at limit $2 for update skip locked)
+              and account_id is null and last_seen_at < $1
+           returning channel, chat_user_id, conversation_ref
+         ), named as (
+           select channel, chat_user_id,
+                  coalesce(conversation_ref->>'channelId',
+                           case channel when 'teams' then 'msteams' else channel end) as channel_id,
+                  coalesce(conversation_ref->'conversation'->>'id',
+                           case channel when 'web' then 'webchat:' || chat_user_id end) as conversation_id
+             from gone
+         ), states as (
+           delete from bot_state
+            where key in (select channel_id || '/users/' || chat_user_id || '/' from named
+                          union all
+                          select channel_id || '/conversations/' || conversation_id || '/' from named
+                           where conversation_id is not null)
+           returning 1
+         ), inbox as (
+           delete from web_chat_inbox
+            where chat_user_id in (select chat_user_id from named where channel = 'web')
+           returning 1
+         )
+         select (select count(*) from gone)::int as users, (select count(*) from states)::int as states,
+                (select count(*) from inbox)::int as inbox`,
+        [cutoff, this.batch],
+      );
+      users += rows[0]!.users;
+      states += rows[0]!.states;
+      if (rows[0]!.users < this.batch) return { idle_chat_users: users, idle_chat_state: states };
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from '../../services/text';
 import { ProblemSchema } from './problems';
 
 /**
@@ -18,9 +19,10 @@ const model = <S extends z.ZodType>(id: string, schema: S): S => {
 /** Any 8-4-4-4-12 hex id (the database's gen_random_uuid). */
 export const Id = z.guid({ message: 'must be a UUID' });
 const DateTime = z.iso.datetime({ offset: true });
+// Every text input is storable (services/text.ts): NUL or a lone surrogate is a 400 naming the field.
 const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
-const nullableText = (max: number) => z.string().trim().max(max, `at most ${max} characters`).nullable();
+  storableString().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+const nullableText = (max: number) => storableString().trim().max(max, `at most ${max} characters`).nullable();
 
 export const TICKET_STATUSES = [
   'draft',
@@ -35,7 +37,7 @@ const Priority = z.enum(['urgent', 'high', 'normal', 'low']);
 const Channel = z.enum(['web', 'teams', 'wecom', 'wechat_kf']);
 
 /** A ticket by id or by number (T20261124-0001). */
-export const TicketRef = z.union([Id, z.string().regex(/^[Tt]\d{8}-\d{4,6}$/, 'a ticket id or number')]);
+export const TicketRef = z.union([Id, storableString().regex(/^[Tt]\d{8}-\d{4,6}$/, 'a ticket id or number')]);
 
 // ---------------------------------------------------------------- path parameters
 
@@ -50,7 +52,7 @@ export const TicketPath = z.strictObject({
 
 // ---------------------------------------------------------------- query parameters
 
-const Cursor = z.string().min(1).max(500).describe('`nextCursor` of the previous page.');
+const Cursor = storableString().min(1).max(500).describe('`nextCursor` of the previous page.');
 const Limit = z.coerce.number().int().min(1).max(50).describe('Page size (1-50, default 20).');
 
 export const PageQuery = z.strictObject({ cursor: Cursor.optional(), limit: Limit.optional() });
@@ -84,8 +86,7 @@ const IdentityInput = z.strictObject({
 
 export const CreateAccountBody = z
   .strictObject({
-    phone: z
-      .string()
+    phone: storableString()
       .trim()
       .regex(/^\+?[\d\s\-().]{6,30}$/, 'a phone number, e.g. +8613800138000')
       .optional()
@@ -141,8 +142,7 @@ export const UpdateStaffBody = z
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'nothing to change' });
 
 export const CreateTokenBody = z.strictObject({
-  label: z
-    .string()
+  label: storableString()
     .trim()
     .max(100)
     .optional()
@@ -154,7 +154,7 @@ export const ReplyBody = z.strictObject({ text: text(5000).describe('Shown to th
 export const ResolveBody = z.strictObject({
   resolution: text(5000).describe('The handling reply (处理回复) the customer sees.'),
 });
-export const ReopenBody = z.strictObject({ reason: z.string().trim().max(5000).optional() });
+export const ReopenBody = z.strictObject({ reason: storableString().trim().max(5000).optional() });
 
 // ---------------------------------------------------------------- response models
 

@@ -24,6 +24,9 @@ const NOTHING: RetentionCounts = {
   outbox: 0,
   deliveries: 0,
   web_chat_inbox: 0,
+  idle_chat_users: 0,
+  idle_chat_state: 0,
+  uploads: 0,
 };
 
 const BUSINESS_TABLES = [
@@ -172,6 +175,7 @@ describeEachDriver('retention of transient rows', (ctx) => {
 
     const retention = new DbRetention(db, { retentionDays: 30, now: () => new Date(NOW), batchSize: 1000 });
     expect(await retention.purge()).toEqual({
+      ...NOTHING,
       verification_codes: 2,
       web_tokens: 2,
       inbound_seen: 1,
@@ -206,6 +210,7 @@ describeEachDriver('retention of transient rows', (ctx) => {
 
     // A day later: what was just inside its window goes; the row still waiting and its key stay.
     expect(await retention.purge(new Date(NOW + DAY))).toEqual({
+      ...NOTHING,
       verification_codes: 1, // code-expired-23h (code-live expired 23 h 55 min ago)
       web_tokens: 1,
       inbound_seen: 1,
@@ -219,6 +224,75 @@ describeEachDriver('retention of transient rows', (ctx) => {
     );
     expect(await labels(db, 'select key as label from deliveries')).toEqual([`o${waiting}|account:a|email`]);
     expect(await businessCounts(db)).toEqual(business);
+  });
+
+  it('purges idle chat users that are not signed in, with their state and inbox, and unsent uploads; keeps the rest', async () => {
+    const db = ctx.db;
+    await db.exec('delete from bot_state; delete from chat_bindings; delete from uploads');
+    const signedIn = await createCustomer(db, await createOrganization(db));
+    const bind = async (channel: string, user: string, conversation: string | null, lastSeen: Date) => {
+      const ref =
+        conversation === null
+          ? null
+          : JSON.stringify({
+              channelId: channel === 'teams' ? 'msteams' : channel,
+              conversation: { id: conversation },
+            });
+      await db.query(
+        `insert into chat_bindings (channel, chat_user_id, conversation_ref, last_seen_at) values ($1, $2, $3::jsonb, $4)`,
+        [channel, user, ref, lastSeen],
+      );
+    };
+    const state = (key: string) =>
+      db.query(`insert into bot_state (key, doc, etag) values ($1, '{}'::jsonb, 1)`, [key]);
+    // A web visitor gone 8 days, a Teams user gone 8 days who signed out, a web visitor seen yesterday.
+    await bind('web', 'web_gone', 'webchat:web_gone', ago(8 * DAY));
+    await state('web/conversations/webchat:web_gone/');
+    await state('web/users/web_gone/');
+    await inbox(db, 'web_gone', ago(8 * DAY), null);
+    await bind('teams', '29:gone', 'a:conv-gone', ago(8 * DAY));
+    await state('msteams/conversations/a:conv-gone/');
+    await state('msteams/users/29:gone/');
+    await bind('web', 'web_recent', 'webchat:web_recent', ago(DAY));
+    await state('web/conversations/webchat:web_recent/');
+    // The signed-in customer, idle for a year: untouched.
+    await db.query('update chat_bindings set last_seen_at = $2 where chat_user_id = $1', [
+      signedIn.chat.chatUserId,
+      ago(365 * DAY),
+    ]);
+    await state(`web/conversations/webchat:${signedIn.chat.chatUserId}/`);
+    // Uploads: unsent and old goes; sent (attached to a message) or recent stays.
+    const upload = (id: string, createdAt: Date, attached: boolean) =>
+      db.query(
+        `insert into uploads (id, channel, chat_user_id, account_id, name, content_type, size, data, created_at, attached_at)
+         values ($1, 'web', 'u', $2, 'a.png', 'image/png', 1, '\\x00'::bytea, $3, $4)`,
+        [id, signedIn.accountId, createdAt, attached ? createdAt : null],
+      );
+    await upload('a'.repeat(32), ago(8 * DAY), false);
+    await upload('b'.repeat(32), ago(8 * DAY), true);
+    await upload('c'.repeat(32), ago(DAY), false);
+
+    const retention = new DbRetention(db, { anonymousDays: 7, now: () => new Date(NOW), batchSize: 1 });
+    expect(await retention.purge()).toEqual({
+      ...NOTHING,
+      idle_chat_users: 2,
+      idle_chat_state: 4,
+      uploads: 1,
+    });
+    expect(await labels(db, 'select chat_user_id as label from chat_bindings')).toEqual(
+      ['web_recent', signedIn.chat.chatUserId].sort(),
+    );
+    expect(await labels(db, 'select key as label from bot_state')).toEqual(
+      [
+        'web/conversations/webchat:web_recent/',
+        `web/conversations/webchat:${signedIn.chat.chatUserId}/`,
+      ].sort(),
+    );
+    expect(
+      await count(db, `select count(*)::int as n from web_chat_inbox where chat_user_id = 'web_gone'`),
+    ).toBe(0);
+    expect(await labels(db, 'select id as label from uploads')).toEqual(['b'.repeat(32), 'c'.repeat(32)]);
+    await db.exec('delete from uploads; delete from bot_state; delete from chat_bindings');
   });
 
   it('honours RETENTION_DAYS: a longer setting keeps what 30 days would drop', async () => {
