@@ -92,7 +92,11 @@ export class DbRetention implements RetentionPurge {
       deliveries: await this.deliveries(now),
       web_chat_inbox: await this.byId('web_chat_inbox', 'created_at < $1', retention),
       ...(await this.idleChatUsers(ago(this.anonymousDays * DAY_MS))),
-      uploads: await this.byCtid('uploads', 'attached_at is null and created_at < $1', ago(this.anonymousDays * DAY_MS)),
+      uploads: await this.byCtid(
+        'uploads',
+        'attached_at is null and created_at < $1',
+        ago(this.anonymousDays * DAY_MS),
+      ),
     };
   }
 

@@ -22,7 +22,8 @@ const DateTime = z.iso.datetime({ offset: true });
 // Every text input is storable (services/text.ts): NUL or a lone surrogate is a 400 naming the field.
 const text = (max: number) =>
   storableString().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
-const nullableText = (max: number) => storableString().trim().max(max, `at most ${max} characters`).nullable();
+const nullableText = (max: number) =>
+  storableString().trim().max(max, `at most ${max} characters`).nullable();
 
 export const TICKET_STATUSES = [
   'draft',
@@ -37,7 +38,10 @@ const Priority = z.enum(['urgent', 'high', 'normal', 'low']);
 const Channel = z.enum(['web', 'teams', 'wecom', 'wechat_kf']);
 
 /** A ticket by id or by number (T20261124-0001). */
-export const TicketRef = z.union([Id, storableString().regex(/^[Tt]\d{8}-\d{4,6}$/, 'a ticket id or number')]);
+export const TicketRef = z.union([
+  Id,
+  storableString().regex(/^[Tt]\d{8}-\d{4,6}$/, 'a ticket id or number'),
+]);
 
 // ---------------------------------------------------------------- path parameters
 
