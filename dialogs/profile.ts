@@ -133,6 +133,12 @@ export class ProfileFlow extends Flow<ProfileState> {
     });
   }
 
+  /** This chat: its development panel shows the code (the code itself belongs to the account). */
+  private origin(step: WaterfallStepContext<ProfileState>) {
+    const { channel, chatUserId } = this.info(step.context);
+    return { channel, chatUserId };
+  }
+
   private pendingTarget(state: ProfileState): string {
     if (!state.pending) return '';
     return 'phone' in state.pending ? mask(state.pending.phone) : mask(state.pending.email);
@@ -176,12 +182,12 @@ export class ProfileFlow extends Flow<ProfileState> {
       } else if ((stage === 'phone' || stage === 'email') && result.kind === 'text') {
         const target = result.text.trim().replace(stage === 'phone' ? /[\s-]/g : /\s/g, '');
         const change = stage === 'phone' ? { phone: target } : { email: target };
-        await accounts.requestContactChange(actor.accountId, change, locale);
+        await accounts.requestContactChange(actor.accountId, change, locale, this.origin(step));
         state.pending = change;
         state.stage = 'code';
         state.notice = t(locale, 'profile.code_sent', { target: this.pendingTarget(state) });
       } else if (stage === 'code' && value?.action === 'resend' && state.pending) {
-        await accounts.requestContactChange(actor.accountId, state.pending, locale);
+        await accounts.requestContactChange(actor.accountId, state.pending, locale, this.origin(step));
         state.notice = t(locale, 'profile.code_sent', { target: this.pendingTarget(state) });
       } else if (stage === 'code' && result.kind === 'text') {
         await accounts.confirmContactChange(actor.accountId, result.text.replace(/\s+/g, ''));

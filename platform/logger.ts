@@ -39,7 +39,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'helpdesk' },
       redact: { paths: redactPaths, censor: '[redacted]' },
-      // Query strings may carry one-time tokens: log the path only.
+      // Query strings may carry one-time tokens: log the path only (http/server.ts logs requests).
       serializers: {
         req: (req: { id?: unknown; method?: string; url?: string }) => ({
           id: req.id,

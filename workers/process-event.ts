@@ -37,8 +37,8 @@ interface LoadedRow {
  * - Order (F9): an event of a lane (one ticket's customer news, or its staff alerts) waits while an
  *   older event of that lane is not processed: the customer hears of a ticket's changes in the order
  *   they happened, on every channel, whatever the providers' limits make each one wait.
- * - Limits: a delivery over a provider's limit delays the job until the window opens (not an
- *   attempt); the deliveries already sent stay recorded.
+ * - Limits: a delivery over a provider's limit waits for its window (the job is delayed, not an
+ *   attempt) while the event's other deliveries go; the ones already sent stay recorded.
  * - Retries: a passing failure is retried with back-off after the other deliveries were tried; the
  *   plan is kept in the job then, so a retry never re-plans to recipients the first run did not have.
  *   A refusal for good is not retried; after the last attempt the row counts as processed (its lane
@@ -82,6 +82,8 @@ export async function processEvent(
   );
   const secretValues = (secret ?? undefined) as Record<string, string> | undefined;
   let failure: { error: Error; key: string } | undefined;
+  // The soonest a delivery over a provider's limit may go; the others of the event go on meanwhile.
+  let waitMs: number | undefined;
   let sent = 0;
   // Fallback deliveries are appended while going: the loop reads the plan's length each round.
   for (let i = 0; i < plan.length; i++) {
@@ -98,9 +100,8 @@ export async function processEvent(
         done.add(delivery.key);
         break;
       case 'wait':
-        await job.updateData({ ...job.data, plan, refused });
-        await job.moveToDelayed(Date.now() + outcome.ms, token);
-        throw new DelayedError();
+        waitMs = Math.min(waitMs ?? outcome.ms, outcome.ms);
+        break;
       case 'fell_back':
         // Not a refusal: the message goes another way. Marked so that a retry does not try the chat again.
         refused[delivery.key] = `fell back: ${outcome.reason}`;
@@ -129,6 +130,12 @@ export async function processEvent(
     }
   }
 
+  if (waitMs !== undefined) {
+    // Back when the provider's window opens; what was sent is recorded and is not sent again.
+    await job.updateData({ ...job.data, plan, refused });
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  }
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (failure && !lastAttempt) {
     await job.updateData({ ...job.data, plan, refused, failedKey: failure.key });

@@ -1,5 +1,6 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import type { HttpModule } from '../../http/server';
 import type { Logger } from '../../platform/logger';
 import type { TeamsAdapter } from './adapter';
@@ -30,6 +31,23 @@ export interface TeamsEndpoint {
 
 const ANSWER_WITHIN_MS = 10_000;
 
+const id = z.string().min(1).max(1000);
+/**
+ * What botbuilder needs of an inbound activity to run a turn and answer it; anything else Teams adds
+ * passes through untouched.
+ */
+const INBOUND_ACTIVITY = z.looseObject({
+  type: z.string().min(1).max(100),
+  id: z.string().max(1000).optional(),
+  channelId: z.string().min(1).max(100),
+  serviceUrl: z.url({ protocol: /^https?$/ }).max(2000),
+  conversation: z.looseObject({ id }),
+  from: z.looseObject({ id }).optional(),
+  recipient: z.looseObject({ id: z.string().max(1000) }).optional(),
+  text: z.string().max(100_000).optional(),
+  value: z.unknown().optional(),
+});
+
 export function createTeamsEndpoint(options: TeamsEndpointOptions): TeamsEndpoint {
   const { adapter, logger } = options;
   const answerWithin = options.answerWithinMs ?? ANSWER_WITHIN_MS;
@@ -51,6 +69,12 @@ export function createTeamsEndpoint(options: TeamsEndpointOptions): TeamsEndpoin
       // Any failure to validate (no token, unknown key, bad signature, wrong audience/issuer) is a 401.
       req.log?.warn({ reason: (error as Error).message }, 'teams: request refused (authentication)');
       res.status(401).json({ error: 'unauthorized' });
+      return;
+    }
+    if (!INBOUND_ACTIVITY.safeParse(activity).success) {
+      // Not an activity Teams would send: the sender's mistake, answered and noted without a stack.
+      req.log?.info({ type: activity.type }, 'teams: malformed activity refused');
+      res.status(400).json({ error: 'bad_request' });
       return;
     }
     const turn = adapter.runTurn(auth, activity, options.logic);

@@ -172,6 +172,7 @@ export function mountForgotPassword(router: Router, kit: PageKit): void {
     const owner = await kit.peek(res, token, 'forgot_password', locale);
     if (!owner) return;
     const { accounts, bindings } = kit.ctx.services;
+    const origin = { channel: owner.channel, chatUserId: owner.chatUserId };
     const login = field(req.body, 'login', 254).trim();
     const step = field(req.body, 'step', 20);
 
@@ -194,7 +195,8 @@ export function mountForgotPassword(router: Router, kit: PageKit): void {
         });
       if (!login) return again(kit.text(locale, 'pages.error.required'));
       try {
-        await accounts.requestPasswordReset(login, locale);
+        // The code belongs to the chat whose link this page is: only this page can use or try it.
+        await accounts.requestPasswordReset(login, locale, origin);
       } catch (error) {
         if (!isDomainError(error)) throw error;
         // Too soon for another code: the code sent before still works, so the code form stays useful.
@@ -211,7 +213,7 @@ export function mountForgotPassword(router: Router, kit: PageKit): void {
       return resetPage(400, { error: kit.text(locale, 'pages.error.required') });
     if (next !== confirm) return resetPage(400, { error: kit.text(locale, 'pages.error.mismatch') });
     try {
-      await accounts.resetPasswordWithCode(login, code, next);
+      await accounts.resetPasswordWithCode(login, code, next, origin);
     } catch (error) {
       if (!isDomainError(error)) throw error;
       return resetPage(400, { error: kit.errorText(locale, error) });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import { buildContext, startBackground, startServer } from '../../app/compose';
 import type { AppContext } from '../../app/context';
 import { loadConfig } from '../../platform/config';
@@ -29,6 +30,8 @@ export async function startTestApp(
     workers?: boolean;
     db?: Database;
     now?: () => Date;
+    /** Where the app's logs go (default: nowhere, or TEST_LOG_LEVEL to the console). */
+    log?: { level: string; stream: Writable };
   } = {},
 ): Promise<TestApp> {
   const testDb = options.db ? undefined : await createTestDatabase(options.driver ?? 'pglite');
@@ -46,7 +49,9 @@ export async function startTestApp(
     WEBCHAT_MESSAGES_PER_MINUTE: '100000',
     ...options.env,
   });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.log
+    ? createLogger(options.log.level, options.log.stream)
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const lifecycle = new Lifecycle(logger);
   // Cheaper scrypt parameters keep sign-ins fast in tests; the hashing itself is the real one.
   const ctx = await buildContext(config, logger, lifecycle, { db, now: options.now, scrypt: TEST_SCRYPT });
