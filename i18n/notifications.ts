@@ -7,6 +7,7 @@ import type { CatalogPair } from './types';
  */
 export const notifications: CatalogPair = {
   'zh-CN': {
+    'notify.identity': '身份：{identity}',
     'notify.ticket.accepted.title': '工单 {number} 已受理',
     'notify.ticket.accepted.body': '您的工单 {number}「{title}」已由 {staff} 受理，正在处理中。',
     'notify.ticket.replied.title': '工单 {number} 有新回复',
@@ -77,6 +78,7 @@ export const notifications: CatalogPair = {
     'notify.email.footer': '此邮件由客服系统自动发送，请勿直接回复。',
   },
   'en-US': {
+    'notify.identity': 'For: {identity}',
     'notify.ticket.accepted.title': 'Ticket {number} accepted',
     'notify.ticket.accepted.body':
       'Your ticket {number} "{title}" was accepted by {staff} and is being worked on.',

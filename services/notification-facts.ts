@@ -31,8 +31,11 @@ export interface NotificationFacts {
   };
   /** `data` of the timeline entry `eventId` of this ticket; null when not asked for or not there. */
   eventData: Record<string, unknown> | null;
-  /** The account of the ticket's identity; null once that identity is unbound (or the account is gone). */
-  customer: Pick<Account, 'id' | 'phone' | 'email' | 'name' | 'locale'> | null;
+  /**
+   * The account of the ticket's identity, with that identity's name (who the customer is in this
+   * organization); null once that identity is unbound (or the account is gone).
+   */
+  customer: (Pick<Account, 'id' | 'phone' | 'email' | 'name' | 'locale'> & { identityName: string }) | null;
   /** The chat binding the ticket's chat reply channel names, whoever it is bound to now; null if none. */
   replyBinding: Pick<ChatBinding, 'accountId' | 'reachable' | 'locale' | 'conversationRef'> | null;
 }
@@ -68,7 +71,7 @@ select t.id, t.number, t.title, t.status, t.priority, t.category, t.organization
           from ticket_ratings r where r.ticket_id = t.id) as rating,
        (select e.data from ticket_events e where e.ticket_id = t.id and e.id = $2::bigint) as event_data,
        (select jsonb_build_object('id', a.id, 'phone', a.phone, 'email', a.email, 'name', a.name,
-                                  'locale', a.locale)
+                                  'locale', a.locale, 'identityName', i.display_name)
           from identities i join accounts a on a.id = i.account_id
          where i.id = t.identity_id and i.unbound_at is null) as customer,
        (select jsonb_build_object('accountId', b.account_id, 'reachable', b.reachable, 'locale', b.locale,

@@ -29,6 +29,8 @@ export interface MessageSpec {
   kind: MessageKind;
   locale: Locale;
   ticket?: { id: string; number: string | null; title: string };
+  /** The customer's identity the ticket belongs to (organization · name), said with the news. */
+  identity?: string;
   /** Raw, non-secret facts; localized while rendering (priority, dates, purpose). */
   params: Record<string, string | number | null>;
   highlight?: boolean;
@@ -176,6 +178,8 @@ export function composeMessage(
       break;
     }
   }
+  // A customer with several identities (one per organization) hears which one the news is about.
+  if (spec.identity) text = `${r('notify.identity', { identity: spec.identity })}\n${text}`;
   return {
     key,
     locale,

@@ -106,7 +106,13 @@ function customerSpec(
   locale: Locale,
 ): MessageSpec {
   const { ticket } = facts;
-  const base = { locale, ticket: { id: ticket.id, number: ticket.number, title: ticket.title } };
+  // Which of the customer's identities this is about: a chat may be acting as another one by now.
+  const identity = [ticket.organizationName, facts.customer?.identityName].filter(Boolean).join(' · ');
+  const base = {
+    locale,
+    ticket: { id: ticket.id, number: ticket.number, title: ticket.title },
+    ...(identity ? { identity } : {}),
+  };
   if (event.topic === 'ticket.queue_milestone') {
     return { ...base, kind: 'ticket.queue', params: { position: event.position } };
   }
@@ -205,8 +211,17 @@ function chatRoute(
       conversationRef: chat.conversationRef,
     },
     recipient: `chat:${chat.channel}:${chat.chatUserId}`,
-    locale: resolveLocale(chat.locale ?? account.locale ?? pc.ctx.config.DEFAULT_LOCALE),
+    // The language chosen in that chat, else the one its client speaks (the reference's), else the account's.
+    locale: resolveLocale(
+      chat.locale ?? referenceLocale(chat.conversationRef) ?? account.locale ?? pc.ctx.config.DEFAULT_LOCALE,
+    ),
   };
+}
+
+/** The client's locale as the chat's stored conversation reference has it (botbuilder's `locale`). */
+function referenceLocale(reference: unknown): string | undefined {
+  const locale = (reference as { locale?: unknown } | null | undefined)?.locale;
+  return typeof locale === 'string' && locale.trim() !== '' ? locale : undefined;
 }
 
 /** What routing needs of an account. */

@@ -44,6 +44,7 @@ describe('the logs of a whole run', () => {
         }),
       },
       env: {
+        CHANNELS: 'web,teams',
         OUTBOX_POLL_MS: '50',
         SMTP_URL: smtp.url,
         SMS_PROVIDER: 'tencent',
@@ -184,4 +185,36 @@ describe('the logs of a whole run', () => {
     expect(found).toEqual([]);
     expect(secrets.size).toBeGreaterThanOrEqual(15);
   }, 120_000);
+
+  it('client mistakes are noted at info level, without stacks; the server answers 4xx', async () => {
+    const from = lines.length;
+    const chat = new WebChatClient(app.url);
+    await chat.open();
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${app.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-webchat': '1', cookie: chat.cookie!, ...headers },
+        body,
+      });
+    const statuses = [
+      (await post('/api/webchat/messages', '{"text": "unfinished')).status,
+      (await post('/api/webchat/messages', '[1,2,3]')).status,
+      (await post('/api/webchat/session', 'not json at all')).status,
+      (await post('/api/messages', '{"type": "message"}')).status,
+      (await post('/api/messages', '{"type": "message", "channelId": "msteams", "serviceUrl": "ftp://x"}'))
+        .status,
+      (
+        await post(
+          '/api/messages',
+          '{"type": "message", "serviceUrl": "http://127.0.0.1:9/", "channelId": 1}',
+        )
+      ).status,
+      (await post('/api/v1/organizations', '{"name": ', { authorization: 'Bearer hd_x' })).status,
+    ];
+    for (const status of statuses) expect(status >= 400 && status < 500).toBe(true);
+    const logged = lines.slice(from).map((line) => JSON.parse(line) as { level: number; err?: unknown });
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.filter((line) => line.level >= 40)).toEqual([]);
+    expect(lines.slice(from).join('')).not.toMatch(/"stack"|at \w+ \(/);
+  });
 });

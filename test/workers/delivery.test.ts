@@ -93,6 +93,39 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
     expect(sms.requests).toHaveLength(0);
   });
 
+  test('a chat that never chose a language is written to in its client language, naming the identity', async () => {
+    const customer = await customerWith(h, { reply: 'chat' });
+    // An English browser (its activities say en-US) that never typed "English": no locale on the binding.
+    await h.db.query(
+      `update chat_bindings set locale = null, conversation_ref = $2::jsonb where chat_user_id = $1`,
+      [
+        customer.chat.chatUserId,
+        JSON.stringify({ channelId: 'web', locale: 'en-US', conversation: { id: 'c' } }),
+      ],
+    );
+    const ticket = await fileTicket(h, customer, { title: 'Badge reader' });
+    await h.ctx.services.staffTickets.accept(await staffMember(h, 'Agent Wu'), ticket.id);
+    await eventually(
+      async () =>
+        (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
+          customer.chat.chatUserId,
+        ])) === 1,
+      'the web chat inbox row',
+    );
+    const { rows } = await h.db.query<{ activity: { text: string; locale: string } }>(
+      'select activity from web_chat_inbox where chat_user_id = $1',
+      [customer.chat.chatUserId],
+    );
+    const { rows: names } = await h.db.query<{ org: string; name: string }>(
+      `select o.name as org, i.display_name as name from identities i join organizations o on o.id = i.organization_id
+        where i.id = $1`,
+      [customer.identityId],
+    );
+    expect(rows[0]!.activity.locale).toBe('en-US');
+    expect(rows[0]!.activity.text).toContain(`Ticket ${ticket.number} accepted`);
+    expect(rows[0]!.activity.text).toContain(`For: ${names[0]!.org} · ${names[0]!.name}`);
+  });
+
   test('resolved: an email in zh-CN with the handling reply, text and HTML from the same template', async () => {
     const customer = await customerWith(h, { reply: 'email', locale: 'zh-CN', email: 'zhang@example.com' });
     const ticket = await fileTicket(h, customer, { title: '打印机卡纸' });
