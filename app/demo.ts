@@ -155,7 +155,7 @@ export async function seedDemo(ctx: AppContext, publicBaseUrl: string): Promise<
       `  Customer sign-in:    ${DEMO.customerPhone} or ${DEMO.customerEmail}, password ${DEMO.customerPassword}`,
       '                       (two identities: Galaxy Tech and Cloudsail Logistics)',
       `  Staff API (admin):   ${publicBaseUrl}/api/docs with "Authorization: Bearer ${staffToken}"`,
-      "  Codes sent by the development SMS/email senders appear in this log and in the chat page's dev panel.",
+      '  Codes the development SMS/email senders would send appear in the dev panel of the browser that asked.',
       '',
     ].join('\n'),
   );

@@ -120,10 +120,12 @@ async function seed(db: Database): Promise<string[]> {
 }
 
 async function insertChanges(db: Database, tickets: string[], n: number): Promise<void> {
-  // Set-based, like many transactions each writing one event: the relay sees n pending rows.
+  // Set-based, like many transactions each writing one event: the relay sees n pending rows. Each event
+  // has a lane of its own (as events of n different tickets would): the lane check runs, nobody waits.
   await db.query(
-    `insert into outbox (topic, payload)
-     select 'ticket.changed', jsonb_build_object('ticketId', ($1::uuid[])[1 + (g % cardinality($1::uuid[]))], 'eventId', g, 'change', 'replied')
+    `insert into outbox (topic, payload, lane)
+     select 'ticket.changed', jsonb_build_object('ticketId', ($1::uuid[])[1 + (g % cardinality($1::uuid[]))], 'eventId', g, 'change', 'replied'),
+            'bench:' || g
        from generate_series(1, $2::int) g`,
     [tickets, n],
   );
@@ -285,8 +287,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const ticketId = tickets[i % tickets.length]!;
       const { rows } = await db.query<{ id: number }>(
-        `insert into outbox (topic, payload) values ('ticket.changed', $1::jsonb) returning id`,
-        [JSON.stringify({ ticketId, eventId: i, change: 'replied' })],
+        `insert into outbox (topic, payload, lane) values ('ticket.changed', $1::jsonb, $2) returning id`,
+        [JSON.stringify({ ticketId, eventId: i, change: 'replied' }), `ticket:${ticketId}`],
       );
       insertedAt.set(rows[0]!.id, performance.now());
       await new Promise((r) => setTimeout(r, 20));

@@ -144,6 +144,9 @@ const envSchema = z
     WEBCHAT_SESSIONS_PER_HOUR: int(30, 1, 1_000_000),
     WEBCHAT_MESSAGES_PER_MINUTE: int(60, 1, 1_000_000),
     WEBCHAT_UPLOAD_MB_PER_DAY: int(50, 1, 100_000),
+    // The secret web pages (sign-in, passwords), per client address.
+    PAGES_VIEWS_PER_MINUTE: int(60, 1, 1_000_000),
+    PAGES_POSTS_PER_10_MINUTES: int(30, 1, 1_000_000),
     DEV_PANEL: z
       .enum(['true', 'false', '1', '0', 'yes', 'no'])
       .optional()

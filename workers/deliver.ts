@@ -45,6 +45,8 @@ export async function deliverOne(
   deps: DeliveryDeps,
   delivery: PlannedDelivery,
   secret: Record<string, string> | undefined,
+  /** The event's last delivery: its record also marks the outbox row processed (one statement). */
+  completes?: { eraseSecret: boolean },
 ): Promise<DeliveryOutcome> {
   const wait = await deps.limiter.reserve(delivery.channel, delivery.to, {
     code: delivery.spec.kind === 'code',
@@ -58,7 +60,11 @@ export async function deliverOne(
     return { status: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
   }
   await deps.beforeRecord?.(delivery);
-  await withRetries(() => recordDelivery(deps.ctx.db, delivery.key, deps.ctx.now()));
+  await withRetries(() =>
+    completes
+      ? recordAndComplete(deps.ctx.db, delivery, deps.ctx.now(), completes.eraseSecret)
+      : recordDelivery(deps.ctx.db, delivery.key, deps.ctx.now()),
+  );
   deps.onDelivered?.(delivery);
   return { status: 'sent' };
 }
@@ -110,6 +116,17 @@ export async function recordDelivery(db: Queryable, key: string, at: Date): Prom
     key,
     at,
   ]);
+}
+
+/** The record of the event's last delivery and the row's "processed" (its secret erased) together. */
+async function recordAndComplete(db: Queryable, delivery: PlannedDelivery, at: Date, eraseSecret: boolean) {
+  await db.query(
+    `with recorded as (
+       insert into deliveries (key, created_at) values ($1, $2) on conflict (key) do nothing)
+     update outbox set processed_at = $2 ${eraseSecret ? `, payload = payload - 'secret'` : ''}
+      where id = $3 and processed_at is null`,
+    [delivery.key, at, delivery.outboxId],
+  );
 }
 
 async function withRetries(work: () => Promise<void>, attempts = 3): Promise<void> {

@@ -256,3 +256,31 @@ export function renderWebActivity(activity: Partial<Activity>): WebMessage {
 }
 
 export const webRenderer: ChannelRenderer<WebMessage> = { channelId: 'web', render: renderWebActivity };
+
+/** Every button a web message block offers (what the page lets the user press). */
+export function buttonsOf(block: WebBlock): WebButton[] {
+  switch (block.kind) {
+    case 'buttons':
+      return block.buttons;
+    case 'form':
+      return block.secondary;
+    case 'ticket':
+      return block.actions;
+    case 'list':
+      return [
+        ...block.items.map((i) => ({ ...i.open, label: i.title })),
+        ...block.navigation,
+        ...block.actions,
+      ];
+    case 'figures':
+      return [...block.figures.map((f) => f.open), ...block.actions];
+    default:
+      return [];
+  }
+}
+
+/** The button with this label (exact, else the first that contains it) among these messages. */
+export function findButton(messages: WebMessage[], label: string): WebButton | undefined {
+  const buttons = messages.flatMap((m) => m.blocks).flatMap(buttonsOf);
+  return buttons.find((b) => b.label === label) ?? buttons.find((b) => b.label.includes(label));
+}

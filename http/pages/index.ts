@@ -34,8 +34,12 @@ export function createPages(
     bot,
     new CsrfGuard(appSecret(ctx.config), () => ctx.config.publicBaseUrl.startsWith('https:')),
     {
-      get: limiter('pages:get', options.limits?.getsPerMinute ?? 60, 60),
-      post: limiter('pages:post', options.limits?.postsPer10Minutes ?? 30, 600),
+      get: limiter('pages:get', options.limits?.getsPerMinute ?? ctx.config.PAGES_VIEWS_PER_MINUTE, 60),
+      post: limiter(
+        'pages:post',
+        options.limits?.postsPer10Minutes ?? ctx.config.PAGES_POSTS_PER_10_MINUTES,
+        600,
+      ),
     },
   );
 

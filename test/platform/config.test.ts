@@ -98,14 +98,14 @@ describe('configuration documentation', () => {
   it('.env.example lists every variable, and only those', () => {
     const documented = readFileSync('.env.example', 'utf8')
       .split('\n')
-      .map((line) => /^([A-Za-z_]+)=/.exec(line)?.[1])
+      .map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1])
       .filter(Boolean);
     expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort());
     // Every documented default is accepted by the schema.
     const env = Object.fromEntries(
       readFileSync('.env.example', 'utf8')
         .split('\n')
-        .map((line) => /^([A-Za-z_]+)=(.*)$/.exec(line))
+        .map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line))
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => [m[1], m[2]]),
     );

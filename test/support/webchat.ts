@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { WebBlock, WebButton, WebMessage } from '../../bot/render/web';
+import { findButton, type WebBlock, type WebMessage } from '../../bot/render/web';
 
 /** A message as the /chat page posts it to /api/webchat/messages. */
 export interface WebChatMessage {
@@ -289,29 +289,4 @@ export class Turn {
   }
 }
 
-function buttonsOf(block: WebBlock): WebButton[] {
-  switch (block.kind) {
-    case 'buttons':
-      return block.buttons;
-    case 'form':
-      return block.secondary;
-    case 'ticket':
-      return block.actions;
-    case 'list':
-      return [
-        ...block.items.map((i) => ({ ...i.open, label: i.title })),
-        ...block.navigation,
-        ...block.actions,
-      ];
-    case 'figures':
-      return [...block.figures.map((f) => f.open), ...block.actions];
-    default:
-      return [];
-  }
-}
-
-/** The button with this label (exact, else the first that contains it) among these messages. */
-export function findButton(messages: WebMessage[], label: string): WebButton | undefined {
-  const buttons = messages.flatMap((m) => m.blocks).flatMap(buttonsOf);
-  return buttons.find((b) => b.label === label) ?? buttons.find((b) => b.label.includes(label));
-}
+export { findButton };
