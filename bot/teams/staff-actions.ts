@@ -1,10 +1,12 @@
 import type { Activity, TurnContext } from 'botbuilder';
+import { z } from 'zod';
 import type { AppContext } from '../../app/context';
 import { errorMessage } from '../../dialogs/errors';
 import { ticketCard } from '../../dialogs/models';
 import type { ActionValue, Reply } from '../../dialogs/replies';
 import { resolveLocale, t } from '../../i18n';
 import type { Staff, StaffActor, TicketDetails } from '../../services/contracts';
+import { storableString } from '../../services/text';
 import { cardAttachment, renderReplyCard, renderUsedCard } from '../render/teams';
 import './messages';
 
@@ -20,6 +22,13 @@ export const STAFF_ACTIONS: ReadonlySet<string> = new Set(['staff_accept', 'staf
 export function isStaffAction(value: ActionValue | undefined): value is ActionValue {
   return value !== undefined && STAFF_ACTIONS.has(value.action);
 }
+
+/** What an alert card's button sends (workers/messages.ts), parsed before anything acts on it. */
+const STAFF_VALUE = z.object({
+  action: z.enum(['staff_accept', 'staff_open']),
+  ticketId: z.union([z.guid(), z.string().regex(/^[Tt]\d{8}-\d{3,6}$/)]),
+  number: storableString().max(40).optional(),
+});
 
 /** The staff member behind a Teams user: the directory may hold their AAD object id or their Teams id. */
 export async function staffOfTeamsUser(
@@ -71,8 +80,14 @@ export async function handleStaffAction(
     await say(context, t(locale, 'teams.staff_inactive'), locale);
     return;
   }
+  const parsed = STAFF_VALUE.safeParse(value);
+  if (!parsed.success) {
+    log.info('a staff button value no alert of ours carries: refused');
+    await say(context, t(locale, 'input.outdated_button'), locale);
+    return;
+  }
   const actor: StaffActor = { staffId: staff.id, role: staff.role };
-  const ticketId = typeof value.ticketId === 'string' ? value.ticketId : '';
+  const { ticketId } = parsed.data;
   try {
     if (value.action === 'staff_accept') {
       const ticket = await ctx.services.staffTickets.accept(actor, ticketId);
@@ -109,7 +124,7 @@ export async function handleStaffAction(
     });
   } catch (error) {
     log.info({ err: error }, 'staff action refused by the service');
-    const number = typeof value.number === 'string' ? value.number : ticketId.slice(0, 8);
+    const number = parsed.data.number ?? ticketId.slice(0, 8);
     await say(
       context,
       t(locale, 'teams.staff_failed', { number, reason: errorMessage(locale, error) }),

@@ -37,4 +37,22 @@ describe('Teams: text that cannot be stored', () => {
     const menu = await user.say('菜单');
     expect(menu.map(textOf).join('\n')).toContain(t('zh-CN', 'menu.sign_in_web'));
   });
+
+  it('a staff button value no alert carries is refused before anything acts on it', async () => {
+    const staff = new FakeTeamsUser({ botUrl: app.url, connector, name: 'Agent' });
+    await app.db.query(`insert into staff (name, role, teams_user_id) values ('Agent', 'agent', $1)`, [
+      staff.userId,
+    ]);
+    for (const value of [
+      { action: 'staff_accept', ticketId: "'; drop table tickets; --" },
+      { action: 'staff_open', ticketId: { $ne: null } },
+      { action: 'staff_accept' },
+    ]) {
+      const reply = await staff.press(value as never);
+      expect(staff.lastStatus).toBe(200);
+      expect(reply.map(textOf).join('\n')).toContain(t('zh-CN', 'input.outdated_button'));
+    }
+    const { rows } = await app.db.query<{ n: number }>('select count(*)::int as n from tickets');
+    expect(rows[0]!.n).toBe(0);
+  });
 });

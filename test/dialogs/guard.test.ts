@@ -176,7 +176,7 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
           [1, [1, 2]],
         ]);
       const failures: string[] = [];
-      const TURNS = 700;
+      const TURNS = 1500;
       for (let i = 0; i < TURNS; i++) {
         const value: Record<string, unknown> = { action: rng.pick(KNOWN_ACTIONS) };
         for (const field of rng.sample(fields, rng.between(0, 4))) value[field] = randomField();
