@@ -159,3 +159,18 @@ export async function startFakeSms(): Promise<FakeSms> {
       }),
   };
 }
+
+/** What the Tencent Cloud SMS sender needs to talk to this fake (templates 100001 credentials, 100002 code, 100003 notice). */
+export function tencentEnv(fake: Pick<FakeSms, 'url'>): Record<string, string> {
+  return {
+    SMS_PROVIDER: 'tencent',
+    SMS_ENDPOINT: fake.url,
+    TENCENT_SECRET_ID: 'AKIDtest',
+    TENCENT_SECRET_KEY: 'tencent-secret-key-test',
+    TENCENT_SMS_SDK_APP_ID: '1400000000',
+    SMS_SIGN_NAME: '客服中心',
+    SMS_TEMPLATE_CREDENTIALS: '100001',
+    SMS_TEMPLATE_CODE: '100002',
+    SMS_TEMPLATE_NOTICE: '100003',
+  };
+}

@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { type FakeSms, startFakeSms } from '../fakes/sms';
+import { type FakeSms, startFakeSms, tencentEnv } from '../fakes/sms';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp';
 import { drivers } from '../support/db';
 import { createCustomer } from '../support/fixtures';
@@ -10,6 +10,7 @@ import {
   eventually,
   fileTicket,
   type Harness,
+  inboxCount,
   REDIS_URL,
   staffMember,
 } from './harness';
@@ -34,15 +35,7 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
       env: {
         SMTP_URL: smtp.url,
         MAIL_FROM: 'Helpdesk <helpdesk@example.com>',
-        SMS_PROVIDER: 'tencent',
-        SMS_ENDPOINT: sms.url,
-        TENCENT_SECRET_ID: 'AKIDtest',
-        TENCENT_SECRET_KEY: 'secret-key-test',
-        TENCENT_SMS_SDK_APP_ID: '1400000000',
-        SMS_SIGN_NAME: '客服中心',
-        SMS_TEMPLATE_CREDENTIALS: '100001',
-        SMS_TEMPLATE_CODE: '100002',
-        SMS_TEMPLATE_NOTICE: '100003',
+        ...tencentEnv(sms),
       },
     });
     sub = new IORedis(REDIS_URL);
@@ -65,10 +58,7 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
     await h.ctx.services.staffTickets.accept(staff, ticket.id);
 
     await eventually(
-      async () =>
-        (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
-          customer.chat.chatUserId,
-        ])) === 1,
+      async () => (await inboxCount(h, customer.chat.chatUserId)) === 1,
       'the web chat inbox row',
     );
     const { rows } = await h.db.query<{
@@ -106,10 +96,7 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
     const ticket = await fileTicket(h, customer, { title: 'Badge reader' });
     await h.ctx.services.staffTickets.accept(await staffMember(h, 'Agent Wu'), ticket.id);
     await eventually(
-      async () =>
-        (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
-          customer.chat.chatUserId,
-        ])) === 1,
+      async () => (await inboxCount(h, customer.chat.chatUserId)) === 1,
       'the web chat inbox row',
     );
     const { rows } = await h.db.query<{ activity: { text: string; locale: string } }>(
@@ -242,10 +229,7 @@ describe.each(drivers)('notifications reach the customer [%s]', (driver) => {
     const ticket = await fileTicket(h, customer, { title: '打印机卡纸' });
     await h.ctx.services.tickets.share(customer.actor, ticket.id, colleague.identityId);
     await eventually(
-      async () =>
-        (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
-          colleague.chat.chatUserId,
-        ])) === 1,
+      async () => (await inboxCount(h, colleague.chat.chatUserId)) === 1,
       "the colleague's web chat message",
     );
     const { rows } = await h.db.query<{ activity: { text: string } }>(
@@ -308,8 +292,7 @@ describe.each(drivers)('outbox relay wake-up [%s]', (driver) => {
   });
 
   test('a committed change is relayed at once, not at the next poll', async () => {
-    const inbox = (chatUserId: string) =>
-      count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [chatUserId]);
+    const inbox = (chatUserId: string) => inboxCount(h, chatUserId);
     const customer = await customerWith(h, { reply: 'chat' });
     const ticket = await fileTicket(h, customer);
     const staff = await staffMember(h);

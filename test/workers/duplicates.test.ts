@@ -14,6 +14,7 @@ import {
   eventually,
   fileTicket,
   type Harness,
+  inboxCount,
   REDIS_URL,
   staffMember,
 } from './harness';
@@ -33,8 +34,7 @@ describe.each(drivers)('exactly once [%s]', (driver) => {
     await smtp.close();
   });
 
-  const inbox = (chatUserId: string) =>
-    count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [chatUserId]);
+  const inbox = (chatUserId: string) => inboxCount(h, chatUserId);
 
   test('the same outbox row relayed twice (even after its jobs are gone) is delivered once', async () => {
     const workers = await h.start();

@@ -10,6 +10,7 @@ import {
   eventually,
   fileTicket,
   type Harness,
+  inboxCount,
   REDIS_URL,
   staffMember,
 } from './harness';
@@ -45,10 +46,7 @@ describe('failing sender', () => {
 
     // Everything else keeps going while the email provider is down.
     await eventually(
-      async () =>
-        (await count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
-          chatCustomer.chat.chatUserId,
-        ])) === 1,
+      async () => (await inboxCount(h, chatCustomer.chat.chatUserId)) === 1,
       'the web chat delivery',
     );
     await eventually(async () => (await inspector.failedCounts()).total === 1, 'the failed job', 30_000);

@@ -153,3 +153,8 @@ export async function count(db: Database, sql: string, params: unknown[] = []): 
   const { rows } = await db.query<{ n: number }>(sql, params);
   return Number(rows[0]?.n ?? 0);
 }
+
+/** How many messages wait for (or reached) this web chat user. */
+export function inboxCount(h: Harness, chatUserId: string): Promise<number> {
+  return count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [chatUserId]);
+}

@@ -1,13 +1,13 @@
-import { type FakeSms, startFakeSms } from '../fakes/sms';
+import { type FakeSms, startFakeSms, tencentEnv } from '../fakes/sms';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp';
 import { drivers } from '../support/db';
 import {
-  count,
   createHarness,
   customerWith,
   eventually,
   fileTicket,
   type Harness,
+  inboxCount,
   staffMember,
 } from './harness';
 
@@ -30,15 +30,7 @@ describe.each(drivers)('per-recipient order [%s]', (driver) => {
       driver,
       env: {
         SMTP_URL: smtp.url,
-        SMS_PROVIDER: 'tencent',
-        SMS_ENDPOINT: sms.url,
-        TENCENT_SECRET_ID: 'AKIDtest',
-        TENCENT_SECRET_KEY: 'secret-key-test',
-        TENCENT_SMS_SDK_APP_ID: '1400000000',
-        SMS_SIGN_NAME: '客服中心',
-        SMS_TEMPLATE_CREDENTIALS: '100001',
-        SMS_TEMPLATE_CODE: '100002',
-        SMS_TEMPLATE_NOTICE: '100003',
+        ...tencentEnv(sms),
       },
     });
     await h.start({
@@ -101,10 +93,7 @@ describe.each(drivers)('per-recipient order [%s]', (driver) => {
     const customer = await customerWith(h, { reply: 'chat', locale: 'en-US' });
     const ticket = await fileTicket(h, customer);
     await threeChanges(ticket.id);
-    const inbox = () =>
-      count(h.db, 'select count(*)::int as n from web_chat_inbox where chat_user_id = $1', [
-        customer.chat.chatUserId,
-      ]);
+    const inbox = () => inboxCount(h, customer.chat.chatUserId);
     await eventually(async () => (await inbox()) === 3, 'three web chat messages');
     const { rows } = await h.db.query<{ text: string }>(
       `select activity->>'text' as text from web_chat_inbox where chat_user_id = $1 order by id`,
