@@ -13,6 +13,9 @@
       switchTo: 'English',
       uploading: '正在上传…',
       uploadFailed: '上传失败：文件类型不支持或超过 5 MB。',
+      uploadNotExpected: '请在需要文件的步骤发送（新建工单的附件，或更换头像）。',
+      uploadQuota: '今天上传的文件已达上限，请明天再试。',
+      uploadTooFast: '上传太频繁了，请稍后再试。',
       sendFailed: '发送失败，请检查网络后重试。',
       tooFast: '发送太频繁了，请稍后再试。',
       expires: '链接 {minutes} 分钟内有效',
@@ -30,6 +33,10 @@
       switchTo: '中文',
       uploading: 'Uploading…',
       uploadFailed: 'Upload failed: unsupported type or larger than 5 MB.',
+      uploadNotExpected:
+        "Send a file when the chat asks for one (a new ticket's attachments, a profile picture).",
+      uploadQuota: "You have reached today's upload limit. Please try again tomorrow.",
+      uploadTooFast: 'Too many uploads. Please wait a moment.',
       sendFailed: 'Could not send. Check the connection and try again.',
       tooFast: 'Too many messages. Please wait a moment.',
       expires: 'The link is valid for {minutes} minutes',
@@ -332,6 +339,12 @@
       try {
         let reply = await post('/api/webchat/messages', body);
         if (reply.status >= 500 || reply.status === 0) reply = await post('/api/webchat/messages', body);
+        if (reply.status === 401) {
+          // The server no longer knows this browser (its id was refused): a new session, then the message.
+          const session = await post('/api/webchat/session', { locale });
+          for (const m of session.data.activities || []) showBot(m);
+          reply = await post('/api/webchat/messages', body);
+        }
         if (reply.status === 429) showStatus(ui('tooFast'));
         else if (reply.status !== 200) showStatus(ui('sendFailed'));
         else showStatus('');
@@ -378,7 +391,18 @@
       uploaded = { status: 0, data: {} };
     }
     if (uploaded.status !== 201) {
-      showStatus(ui('uploadFailed'));
+      const error = uploaded.data?.error;
+      showStatus(
+        ui(
+          error === 'upload_not_expected'
+            ? 'uploadNotExpected'
+            : error === 'quota_exceeded'
+              ? 'uploadQuota'
+              : error === 'rate_limited'
+                ? 'uploadTooFast'
+                : 'uploadFailed',
+        ),
+      );
       return;
     }
     showStatus('');
