@@ -1,7 +1,7 @@
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { t } from '../i18n';
 import { isDomainError } from '../services/errors';
-import { identityLabel, identityName, NeedsSignIn } from './actor';
+import { identityLabel, identityName, NeedsPasswordChange, NeedsSignIn } from './actor';
 import type { AskResult } from './ask';
 import { choice } from './choices';
 import { errorMessage } from './errors';
@@ -29,6 +29,10 @@ export class IdentityFlow extends Flow<IdentityState> {
     const { locale, channel, chatUserId } = this.info(step.context);
     const binding = await this.deps.services.bindings.get(channel, chatUserId);
     if (!binding?.accountId) throw new NeedsSignIn();
+    // Picking an identity is acting too: an initial password is changed first.
+    if ((await this.deps.services.accounts.get(binding.accountId)).mustChangePassword) {
+      throw new NeedsPasswordChange();
+    }
     const identities = await this.deps.services.identities.listForAccount(binding.accountId);
     if (identities.length === 0) {
       await this.say(step.context, t(locale, 'identity.none'));

@@ -37,6 +37,7 @@ export { REPLY_CONTENT_TYPE, replyOf, toActivity } from './say';
 export { channelOf, chatUserOf } from './turn';
 
 export const RESUME_EVENT = 'helpdesk.resume';
+export type ResumeKind = 'signed_in' | 'password_changed' | 'password_reset';
 
 /** The conversation-state property the dialogs keep their stack in. */
 const DIALOG_STATE_PROPERTY = 'helpdeskDialogs';
@@ -52,7 +53,6 @@ export function waitsForFiles(conversationDoc: unknown): boolean {
   const top = state?.dialogStack?.at(-1);
   return top?.id === ASK && (top.state?.options as AskOptions | undefined)?.files === true;
 }
-export type ResumeKind = 'signed_in' | 'password_changed' | 'password_reset';
 
 type GlobalCommand = 'menu' | 'help' | 'cancel' | 'sign_out' | { language: Locale };
 
@@ -91,7 +91,6 @@ export class HelpdeskDialogs {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly deps: DialogDeps;
-
   private readonly log: Logger | undefined;
 
   constructor(

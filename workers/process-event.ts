@@ -1,9 +1,9 @@
 import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
-import type { OutboxEvent } from '../services/events';
+import type { OutboxEvent, OutboxTopic } from '../services/events';
 import { type DeliveryDeps, deliveredKeys, deliverOne } from './deliver';
 import { SECRET_KINDS } from './messages';
 import { type OutboxRow, type PlannedDelivery, planDeliveries } from './plan';
-import { type EventJobData, type EventQueue, eventJobId } from './queues';
+import { type EventJobData, type EventQueue, eventJobId, TOPIC_QUEUE } from './queues';
 
 export interface EventProcessorDeps extends DeliveryDeps {
   /** The event queues, to see whether an older event of a lane failed for good. */
@@ -26,7 +26,7 @@ interface LoadedRow {
   lane: string | null;
   processed_at: Date | null;
   /** The oldest event of the same lane that is not processed yet, if any. */
-  blocked_by: number | null;
+  blocked_by: { id: number; topic: OutboxTopic } | null;
 }
 
 /**
@@ -174,7 +174,7 @@ export async function processEvent(
 async function loadRow(deps: EventProcessorDeps, outboxId: number): Promise<LoadedRow | undefined> {
   const { rows } = await deps.ctx.db.query<LoadedRow>(
     `select o.id, o.topic, o.payload, o.created_at, o.lane, o.processed_at,
-            (select e.id from outbox e
+            (select jsonb_build_object('id', e.id, 'topic', e.topic) from outbox e
               where o.lane is not null and e.lane = o.lane and e.id < o.id and e.processed_at is null
               order by e.id limit 1) as blocked_by
        from outbox o where o.id = $1`,
@@ -191,11 +191,9 @@ async function loadRow(deps: EventProcessorDeps, outboxId: number): Promise<Load
 async function settleIfFailed(deps: EventProcessorDeps, row: LoadedRow): Promise<boolean> {
   let blocker = row.blocked_by;
   while (blocker !== null) {
-    const states = await Promise.all(
-      Object.values(deps.eventQueues).map((q) => q.getJobState(eventJobId(blocker!))),
-    );
-    if (!states.includes('failed')) return false;
-    await markProcessed(deps, blocker, true);
+    const state = await deps.eventQueues[TOPIC_QUEUE[blocker.topic]].getJobState(eventJobId(blocker.id));
+    if (state !== 'failed') return false;
+    await markProcessed(deps, blocker.id, true);
     const again = await loadRow(deps, row.id);
     blocker = again?.blocked_by ?? null;
   }

@@ -107,7 +107,12 @@ for (const locale of ['zh-CN', 'en-US'] as const) {
       expect(ok.text).toContain(m('signin.must_change_password'));
       expect(ok.link).toMatch(/\/auth\/change-password\?token=/);
       expect(ok.blocks.some((b) => b.kind === 'figures')).toBe(false);
-      for (const command of [m('menu.new_ticket'), m('menu.my_tickets'), m('menu.profile')]) {
+      for (const command of [
+        m('menu.new_ticket'),
+        m('menu.my_tickets'),
+        m('menu.profile'),
+        m('menu.switch_identity'),
+      ]) {
         const refused = await chat.say(command);
         expect(refused.text).toContain(m('signin.must_change_password'));
         expect(refused.link).toMatch(/\/auth\/change-password\?token=/);

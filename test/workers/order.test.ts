@@ -1,3 +1,7 @@
+import { Queue, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { closeRedis } from '../../platform/redis';
+import { EVENT_QUEUES, eventJobId } from '../../workers/queues';
 import { type FakeSms, startFakeSms, tencentEnv } from '../fakes/sms';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp';
 import { drivers } from '../support/db';
@@ -8,6 +12,7 @@ import {
   fileTicket,
   type Harness,
   inboxCount,
+  REDIS_URL,
   staffMember,
 } from './harness';
 
@@ -121,5 +126,49 @@ describe.each(drivers)('per-recipient order [%s]', (driver) => {
         `工单 ${ticket.number} 已解决`,
       ]);
     }
+  });
+
+  test('an older event whose job failed for good without marking its row does not hold its lane forever', async () => {
+    const customer = await customerWith(h, { reply: 'chat', locale: 'en-US' });
+    const ticket = await fileTicket(h, customer);
+    // An event of the ticket's lane whose job died in its last attempt: failed in BullMQ, not processed.
+    const { rows } = await h.db.query<{ id: number }>(
+      `insert into outbox (topic, payload, lane, dispatched_at)
+       values ('ticket.changed', $1::jsonb, $2, now()) returning id`,
+      [JSON.stringify({ ticketId: ticket.id, eventId: 0, change: 'replied' }), `ticket:${ticket.id}`],
+    );
+    const stuck = rows[0]!.id;
+    const connection = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(EVENT_QUEUES.customer, { connection, prefix: h.prefix });
+    const worker = new Worker(EVENT_QUEUES.customer, null, { connection, prefix: h.prefix, autorun: false });
+    try {
+      await queue.add(
+        'ticket.changed',
+        { outboxId: stuck, topic: 'ticket.changed', createdAt: Date.now() },
+        {
+          jobId: eventJobId(stuck),
+          attempts: 1,
+        },
+      );
+      const job = (await worker.getNextJob('test-token'))!;
+      expect(job.id).toBe(eventJobId(stuck));
+      await job.moveToFailed(new Error('the process died'), 'test-token', false);
+      expect(await queue.getJobState(eventJobId(stuck))).toBe('failed');
+    } finally {
+      await worker.close();
+      await queue.close();
+      await closeRedis(connection);
+    }
+    // The next change of that ticket is still delivered, and the dead one is settled.
+    await h.ctx.services.staffTickets.accept(await staffMember(h), ticket.id);
+    await eventually(
+      async () => (await inboxCount(h, customer.chat.chatUserId)) === 1,
+      'the accepted message',
+    );
+    const { rows: settled } = await h.db.query<{ processed_at: Date | null }>(
+      'select processed_at from outbox where id = $1',
+      [stuck],
+    );
+    expect(settled[0]!.processed_at).toBeInstanceOf(Date);
   });
 });
