@@ -1,6 +1,5 @@
 import { STAFF_API_ROUTES } from '../../../http/api';
-import { createCustomer, createOrganization, draftFields } from '../../support/fixtures';
-import { type ApiHarness, rowCounts, startApi } from './harness';
+import { type ApiHarness, rowCounts, startApi, waitingTicket } from './harness';
 
 /**
  * Thousands of malformed requests (seeded, so a failure replays with FUZZ_SEED=<seed>): every answer
@@ -199,11 +198,15 @@ describe('staff API: fuzz', () => {
     api = await startApi('pglite', {
       rateLimits: { perToken: 1e9, perAddress: 1e9, failedAuthPerAddress: 1e9 },
     });
-    const org = await createOrganization(api.db);
-    const customer = await createCustomer(api.db, org);
-    const draft = await api.ctx.services.tickets.createDraft(customer.actor, draftFields(customer));
-    const { ticket } = await api.ctx.services.tickets.submit(customer.actor, draft.id);
-    known.push(org, customer.accountId, customer.identityId, ticket.id, ticket.number!, api.agent.staffId);
+    const { organizationId, customer, ticket } = await waitingTicket(api);
+    known.push(
+      organizationId,
+      customer.accountId,
+      customer.identityId,
+      ticket.id,
+      ticket.number,
+      api.agent.staffId,
+    );
   });
   afterAll(async () => {
     await api.stop();

@@ -12,6 +12,7 @@ import type { StaffActor } from '../../../services/contracts';
 import type { Database } from '../../../services/db/database';
 import { TEST_SCRYPT } from '../../../services/passwords';
 import { createTestDatabase, type Driver } from '../../support/db';
+import { createCustomer, createOrganization, draftFields } from '../../support/fixtures';
 
 /**
  * The staff API on a real HTTP server (createHttpApp, as the app mounts it) over real services and
@@ -184,4 +185,13 @@ export function expectProblem(response: ApiResponse, status: number, type?: stri
   expect(response.json).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
   expect(response.json.type).toMatch(/^\/api\/docs#problem-[a-z-]+$/);
   if (type) expect(response.json.type).toBe(`/api/docs#problem-${type}`);
+}
+
+/** A fresh organization and customer with one submitted (waiting) ticket, for tests that need real ids. */
+export async function waitingTicket(api: ApiHarness) {
+  const organizationId = await createOrganization(api.db);
+  const customer = await createCustomer(api.db, organizationId);
+  const draft = await api.ctx.services.tickets.createDraft(customer.actor, draftFields(customer));
+  const { ticket } = await api.ctx.services.tickets.submit(customer.actor, draft.id);
+  return { organizationId, customer, ticket: { id: ticket.id, number: ticket.number! } };
 }

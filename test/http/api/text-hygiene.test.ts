@@ -1,5 +1,4 @@
-import { createCustomer, createOrganization, draftFields } from '../../support/fixtures';
-import { type ApiHarness, rowCounts, startApi } from './harness';
+import { type ApiHarness, rowCounts, startApi, waitingTicket } from './harness';
 
 /**
  * Issue 10, item 4: text PostgreSQL cannot store exactly (U+0000, a lone UTF-16 surrogate) is refused
@@ -34,16 +33,13 @@ describe('staff API: NUL and lone surrogates', () => {
     api = await startApi('pglite', {
       rateLimits: { perToken: 1e9, perAddress: 1e9, failedAuthPerAddress: 1e9 },
     });
-    const org = await createOrganization(api.db);
-    const customer = await createCustomer(api.db, org);
-    const draft = await api.ctx.services.tickets.createDraft(customer.actor, draftFields(customer));
-    const { ticket } = await api.ctx.services.tickets.submit(customer.actor, draft.id);
+    const { organizationId, customer, ticket } = await waitingTicket(api);
     ids = {
-      org,
+      org: organizationId,
       account: customer.accountId,
       staff: api.agent.staffId,
       ticket: ticket.id,
-      number: ticket.number!,
+      number: ticket.number,
     };
   });
   afterAll(async () => {
